@@ -1,0 +1,258 @@
+//! The per-connection protocol state machine (RFC 6455 §5–§8), without I/O.
+
+pub(crate) mod close;
+pub(crate) mod event;
+mod recv;
+mod send;
+pub(crate) mod utf8;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::config::Config;
+use crate::frame::FrameHeader;
+use event::MessageKind;
+use send::Output;
+use utf8::Utf8Validator;
+
+/// Which end of the connection this is (§5.1: clients mask, servers do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The side that opened the connection; masks every frame it sends.
+    Client,
+    /// The side that accepted the connection; requires masked frames.
+    Server,
+}
+
+/// Where the connection is in its life (§7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// This side sent a Close frame and awaits the peer's (§7.1.2, §7.1.3).
+    /// Data from the peer is still delivered.
+    Closing,
+    /// The closing handshake completed, the connection failed, or the transport ended.
+    /// Nothing more is sent or delivered.
+    Closed,
+}
+
+/// One WebSocket connection's protocol state: framing, masking, fragmentation,
+/// UTF-8, ping/pong and the closing handshake. Owns no socket and reads no clock.
+///
+/// The caller moves bytes between the connection and the transport. The methods
+/// fall into four groups:
+///
+/// - **Inputs**: [`receive`](Self::receive) (or [`read_buf`](Self::read_buf) +
+///   [`commit_read`](Self::commit_read) to read straight into the connection's
+///   buffer) and [`receive_eof`](Self::receive_eof).
+/// - **Events**: [`poll_event`](Self::poll_event) streams data chunk by chunk;
+///   [`poll_message`](Self::poll_message) assembles whole messages up to
+///   [`Config::max_message_size`]. Use one of the two per connection.
+/// - **Commands**: [`send_text`](Self::send_text), [`send_binary`](Self::send_binary),
+///   [`send_fragment`](Self::send_fragment), [`send_ping`](Self::send_ping),
+///   [`send_pong`](Self::send_pong), [`close`](Self::close).
+/// - **Outputs**: [`poll_output`](Self::poll_output) + [`advance_output`](Self::advance_output)
+///   give the bytes to write; [`wants_transport_close`](Self::wants_transport_close)
+///   says when to shut the transport down.
+///
+/// After each input, drain events until `None`, then write the output, then
+/// check `wants_transport_close`. After each command, write the output.
+///
+/// ```
+/// use rfc6455::{Connection, Config, Message, Role};
+///
+/// let mut client = Connection::new(Role::Client, Config::default());
+/// let mut server = Connection::new(Role::Server, Config::default());
+///
+/// client.send_text("hello").unwrap();
+/// let wire = client.poll_output().to_vec();
+/// client.advance_output(wire.len()).unwrap();
+///
+/// server.receive(&wire);
+/// match server.poll_message().unwrap() {
+///     Some(Message::Text(text)) => assert_eq!(text, "hello"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+///
+/// A protocol violation by the peer makes the next `poll_*` return an
+/// [`Error`](crate::Error) whose [`close_code`](crate::Error::close_code) is
+/// already queued in a Close frame in the output: write it, then close the
+/// transport. Further input is discarded.
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+
+    // Receive side. `rbuf[rpos..rend]` is received and not yet decoded;
+    // `rbuf[rend..]` is zeroed room for `read_buf`.
+    rbuf: Vec<u8>,
+    rpos: usize,
+    rend: usize,
+    /// The data frame whose payload is being delivered.
+    frame: Option<InFrame>,
+    /// The data message being received, if it has started.
+    incoming: Option<InMessage>,
+    recv_utf8: Utf8Validator,
+    /// Assembly buffers for `poll_message`, used only for messages that span
+    /// more than one chunk.
+    assembled_text: String,
+    assembled_binary: Vec<u8>,
+    /// The assembly buffers hold a message already returned; clear them first.
+    assembled_delivered: bool,
+
+    // Send side.
+    tx: Output,
+    /// The kind of the streamed message being sent, if any.
+    outgoing: Option<MessageKind>,
+    send_utf8: Utf8Validator,
+
+    life: Lifecycle,
+}
+
+/// The closing-handshake facts (§7) from which [`State`] is derived.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lifecycle {
+    close_sent: bool,
+    close_received: bool,
+    failed: bool,
+    eof: bool,
+    eof_reported: bool,
+}
+
+/// A received data frame in progress.
+#[derive(Debug, Clone, Copy)]
+struct InFrame {
+    header: FrameHeader,
+    /// Payload bytes delivered so far: the masking offset.
+    done: u64,
+}
+
+/// A received data message in progress.
+#[derive(Debug, Clone, Copy)]
+struct InMessage {
+    kind: MessageKind,
+    /// Declared payload bytes of its frames so far, checked against the limit.
+    size: u64,
+    /// Whether a chunk has been delivered (so the next one is not `is_first`).
+    started: bool,
+}
+
+/// Where masking keys come from (§5.3: unpredictable, from a strong source of entropy).
+pub(crate) enum KeySource {
+    #[cfg(feature = "std")]
+    Thread,
+    Seeded(alloc::boxed::Box<rand::rngs::StdRng>),
+}
+
+impl core::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KeySource")
+    }
+}
+
+impl KeySource {
+    pub(crate) fn next_key(&mut self) -> [u8; 4] {
+        use rand::Rng as _;
+        let mut key = [0u8; 4];
+        match self {
+            #[cfg(feature = "std")]
+            Self::Thread => rand::rng().fill_bytes(&mut key),
+            Self::Seeded(rng) => rng.fill_bytes(&mut key),
+        }
+        key
+    }
+}
+
+impl Connection {
+    /// A connection in the Open state, for a transport whose opening handshake
+    /// has completed. Masking keys come from the thread-local CSPRNG.
+    ///
+    /// If the handshake left bytes over (a peer may send frames right behind
+    /// its handshake), pass them to [`receive`](Self::receive) first.
+    #[cfg(feature = "std")]
+    pub fn new(role: Role, config: Config) -> Self {
+        Self::with_keys(role, config, KeySource::Thread)
+    }
+
+    /// Like [`new`](Self::new), but masking keys come from a ChaCha generator
+    /// seeded with `seed`, for targets without `std`. The seed MUST come from a
+    /// strong source of entropy (§10.3): predictable keys let a malicious page
+    /// poison proxy caches.
+    pub fn with_mask_seed(role: Role, config: Config, seed: [u8; 32]) -> Self {
+        use rand::SeedableRng as _;
+        Self::with_keys(
+            role,
+            config,
+            KeySource::Seeded(alloc::boxed::Box::new(rand::rngs::StdRng::from_seed(seed))),
+        )
+    }
+
+    fn with_keys(role: Role, config: Config, keys: KeySource) -> Self {
+        Self {
+            role,
+            config,
+            rbuf: Vec::new(),
+            rpos: 0,
+            rend: 0,
+            frame: None,
+            incoming: None,
+            recv_utf8: Utf8Validator::default(),
+            assembled_text: String::new(),
+            assembled_binary: Vec::new(),
+            assembled_delivered: false,
+            tx: Output::new(keys, role == Role::Client),
+            outgoing: None,
+            send_utf8: Utf8Validator::default(),
+            life: Lifecycle::default(),
+        }
+    }
+
+    /// This side's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Open, Closing or Closed (§7).
+    pub fn state(&self) -> State {
+        let life = &self.life;
+        if life.failed || life.eof_reported || life.close_received {
+            State::Closed
+        } else if life.close_sent {
+            State::Closing
+        } else {
+            State::Open
+        }
+    }
+
+    /// Whether this side sent a Close frame and still awaits the peer's (§7.1.3).
+    pub fn is_awaiting_close(&self) -> bool {
+        self.state() == State::Closing
+    }
+
+    /// Whether the connection failed (§7.1.7) because of an error returned earlier.
+    pub fn is_failed(&self) -> bool {
+        self.life.failed
+    }
+
+    /// Whether a streamed outgoing message ([`send_fragment`](Self::send_fragment)) is unfinished.
+    pub fn is_sending_message(&self) -> bool {
+        self.outgoing.is_some()
+    }
+
+    /// Bytes of heap this connection holds in its buffers (capacity, not length).
+    ///
+    /// For monitoring idle-connection cost; the struct itself is not counted.
+    pub fn buffered_capacity(&self) -> usize {
+        self.rbuf.capacity()
+            + self.tx.capacity()
+            + self.assembled_text.capacity()
+            + self.assembled_binary.capacity()
+    }
+}

@@ -1,0 +1,422 @@
+//! Inputs and received events: frame decoding, reassembly, control frames (§5, §6.2, §7).
+
+use alloc::borrow::Cow;
+use core::ops::Range;
+
+use super::close::parse_close_payload;
+use super::event::{Event, Message, MessageKind};
+use super::{Connection, InFrame, InMessage, Role};
+use crate::error::{ApiMisuse, Error, LimitError, ProtocolError};
+use crate::frame::{FrameHeader, HeaderStatus, OpCode, apply_mask};
+
+/// Assembly buffers above this capacity are released after their message is
+/// delivered, so one large message does not pin memory on an idle connection.
+const KEEP_ASSEMBLY_CAPACITY: usize = 64 * 1024;
+
+/// RSV bits claimed by negotiated extensions (§5.8, §9). None yet: an extension
+/// such as permessage-deflate (RFC 7692) would claim RSV1 here and transform
+/// whole-message payloads before the size limit is applied.
+const EXTENSION_RSV: u8 = 0;
+
+/// A decoded event, as positions in `rbuf` so the caller can borrow after the
+/// decoder's mutable work is done.
+#[derive(Debug)]
+enum Raw {
+    Data {
+        kind: MessageKind,
+        range: Range<usize>,
+        is_first: bool,
+        is_last: bool,
+    },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close(Range<usize>),
+}
+
+/// # Inputs
+impl Connection {
+    /// Hands bytes received from the transport to the connection.
+    ///
+    /// Nothing is decoded until [`poll_event`](Self::poll_event) or
+    /// [`poll_message`](Self::poll_message). Bytes after a failure, after the
+    /// peer's Close, or after [`receive_eof`](Self::receive_eof) are discarded.
+    pub fn receive(&mut self, data: &[u8]) {
+        if self.discards_input() {
+            return;
+        }
+        self.compact();
+        self.rbuf.truncate(self.rend);
+        self.rbuf.extend_from_slice(data);
+        self.rend = self.rbuf.len();
+    }
+
+    /// Room to read into directly, saving the copy of [`receive`](Self::receive):
+    /// read from the transport into the returned slice (at least
+    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes), then
+    /// call [`commit_read`](Self::commit_read) with the count.
+    ///
+    /// ```
+    /// # use rfc6455::{Connection, Config, Role};
+    /// # let mut conn = Connection::new(Role::Client, Config::default());
+    /// # let mut socket: &[u8] = b"\x81\x02hi";
+    /// use std::io::Read;
+    /// let n = socket.read(conn.read_buf()).unwrap();
+    /// conn.commit_read(n).unwrap();
+    /// assert!(conn.poll_event().unwrap().is_some());
+    /// ```
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        self.compact();
+        let want = self.rend + self.config.get_read_buffer_size();
+        if self.rbuf.len() < want {
+            self.rbuf.resize(want, 0);
+        }
+        &mut self.rbuf[self.rend..]
+    }
+
+    /// Records that `n` bytes were read into [`read_buf`](Self::read_buf).
+    pub fn commit_read(&mut self, n: usize) -> Result<(), Error> {
+        if n > self.rbuf.len() - self.rend {
+            return Err(ApiMisuse::AdvancedTooFar.into());
+        }
+        self.rend += n;
+        if self.discards_input() {
+            self.rpos = self.rend;
+        }
+        Ok(())
+    }
+
+    /// Reports that the transport's read side ended (EOF).
+    ///
+    /// Once the buffered input is drained, `poll_*` return
+    /// [`Error::UnexpectedEof`] (the 1006 "abnormal closure" of §7.1.5) unless
+    /// the closing handshake had completed or the connection had already failed.
+    pub fn receive_eof(&mut self) {
+        self.life.eof = true;
+    }
+
+    fn discards_input(&self) -> bool {
+        self.life.failed || self.life.close_received || self.life.eof
+    }
+
+    /// Moves undecoded bytes to the front when that costs less than the bytes
+    /// it frees, keeping the total work linear in the input.
+    fn compact(&mut self) {
+        if self.rpos == self.rend {
+            self.rpos = 0;
+            self.rend = 0;
+        } else if self.rpos > 0 && self.rend - self.rpos <= self.rpos {
+            self.rbuf.copy_within(self.rpos..self.rend, 0);
+            self.rend -= self.rpos;
+            self.rpos = 0;
+        }
+    }
+}
+
+/// # Events
+impl Connection {
+    /// The next received event, streaming: data messages arrive as chunks of
+    /// whatever payload has been received ([`Event::Data`]).
+    ///
+    /// Returns `Ok(None)` when more input is needed. Call in a loop after each
+    /// input until it returns `None` or an error. On an error the Close frame
+    /// carrying [`Error::close_code`] is already queued (write
+    /// [`poll_output`](Self::poll_output), then close the transport), and
+    /// nothing more is delivered.
+    pub fn poll_event(&mut self) -> Result<Option<Event<'_>>, Error> {
+        let Some(raw) = self.next_raw(true)? else {
+            return Ok(None);
+        };
+        let rbuf = &self.rbuf;
+        Ok(Some(match raw {
+            Raw::Data {
+                kind,
+                range,
+                is_first,
+                is_last,
+            } => Event::Data {
+                kind,
+                payload: &rbuf[range],
+                is_first,
+                is_last,
+            },
+            Raw::Ping(r) => Event::Ping(&rbuf[r]),
+            Raw::Pong(r) => Event::Pong(&rbuf[r]),
+            Raw::Close(r) => Event::Close(parse_close_payload(&rbuf[r]).ok().flatten()),
+        }))
+    }
+
+    /// The next whole message, assembled from its fragments, up to
+    /// [`Config::max_message_size`](crate::Config::max_message_size); control
+    /// frames are returned as they arrive, also in the middle of a fragmented message.
+    ///
+    /// A message that arrived in one frame within one read is borrowed from the
+    /// receive buffer without a copy. Errors and `Ok(None)` as for
+    /// [`poll_event`](Self::poll_event).
+    pub fn poll_message(&mut self) -> Result<Option<Message<'_>>, Error> {
+        if self.assembled_delivered {
+            self.assembled_delivered = false;
+            self.assembled_text.clear();
+            self.assembled_binary.clear();
+            if self.assembled_text.capacity() > KEEP_ASSEMBLY_CAPACITY {
+                self.assembled_text = alloc::string::String::new();
+            }
+            if self.assembled_binary.capacity() > KEEP_ASSEMBLY_CAPACITY {
+                self.assembled_binary = alloc::vec::Vec::new();
+            }
+        }
+        // The loop decides, holding no borrow of `rbuf` across iterations; the
+        // message is borrowed only once, after it.
+        let (kind, range) = loop {
+            let Some(raw) = self.next_raw(false)? else {
+                return Ok(None);
+            };
+            let (kind, range, is_first, is_last) = match raw {
+                Raw::Data {
+                    kind,
+                    range,
+                    is_first,
+                    is_last,
+                } => (kind, range, is_first, is_last),
+                Raw::Ping(r) => return Ok(Some(Message::Ping(Cow::Borrowed(&self.rbuf[r])))),
+                Raw::Pong(r) => return Ok(Some(Message::Pong(Cow::Borrowed(&self.rbuf[r])))),
+                Raw::Close(r) => {
+                    let close = parse_close_payload(&self.rbuf[r]).ok().flatten();
+                    return Ok(Some(Message::Close(close)));
+                }
+            };
+            if is_first && is_last {
+                break (kind, Some(range));
+            }
+            let chunk = &self.rbuf[range];
+            match kind {
+                MessageKind::Binary => self.assembled_binary.extend_from_slice(chunk),
+                MessageKind::Text => {
+                    let text = &mut self.assembled_text;
+                    let fed = self.recv_utf8.feed(chunk, |s| text.push_str(s));
+                    let done = if is_last {
+                        self.recv_utf8.finish()
+                    } else {
+                        Ok(())
+                    };
+                    if fed.and(done).is_err() {
+                        return Err(self.fail(ProtocolError::InvalidUtf8.into()));
+                    }
+                }
+            }
+            if is_last {
+                self.assembled_delivered = true;
+                break (kind, None);
+            }
+        };
+        let message = match (kind, range) {
+            (MessageKind::Binary, Some(range)) => Message::Binary(Cow::Borrowed(&self.rbuf[range])),
+            (MessageKind::Text, Some(range)) => match core::str::from_utf8(&self.rbuf[range]) {
+                Ok(text) => Message::Text(Cow::Borrowed(text)),
+                Err(_) => {
+                    // Only fields other than `rbuf` may be touched here, as
+                    // `text` on the other arm borrows it for the return value.
+                    self.rpos = self.rend;
+                    self.frame = None;
+                    self.incoming = None;
+                    let err = Error::Protocol(ProtocolError::InvalidUtf8);
+                    Self::fail_output(&mut self.tx, &mut self.life, &err);
+                    return Err(err);
+                }
+            },
+            (MessageKind::Binary, None) => Message::Binary(Cow::Borrowed(&self.assembled_binary)),
+            (MessageKind::Text, None) => Message::Text(Cow::Borrowed(&self.assembled_text)),
+        };
+        Ok(Some(message))
+    }
+
+    /// Fails the connection (§7.1.7): queues the Close frame for `err` unless one
+    /// was sent, and discards all further input.
+    fn fail(&mut self, err: Error) -> Error {
+        self.rpos = self.rend;
+        self.frame = None;
+        self.incoming = None;
+        self.recv_utf8.reset();
+        Self::fail_output(&mut self.tx, &mut self.life, &err);
+        err
+    }
+
+    /// More input is needed; at EOF that is an abnormal closure, reported once.
+    fn need_more(&mut self) -> Result<Option<Raw>, Error> {
+        if self.life.eof && !self.life.eof_reported {
+            self.life.eof_reported = true;
+            self.rpos = self.rend;
+            return Err(Error::UnexpectedEof);
+        }
+        Ok(None)
+    }
+
+    /// The decoder: the next event from `rbuf[rpos..rend]`, unmasking in place.
+    /// With `validate_text` off, Text chunks are left for the caller to validate.
+    fn next_raw(&mut self, validate_text: bool) -> Result<Option<Raw>, Error> {
+        loop {
+            if self.life.failed || self.life.close_received {
+                self.rpos = self.rend;
+                return Ok(None);
+            }
+            if let Some(frame) = &mut self.frame {
+                let remaining = frame.header.payload_len - frame.done;
+                let available = self.rend - self.rpos;
+                if remaining > 0 && available == 0 {
+                    return self.need_more();
+                }
+                // `n` fits in usize: it is at most `available`.
+                let n = remaining.min(available as u64) as usize;
+                let range = self.rpos..self.rpos + n;
+                if let Some(key) = frame.header.mask {
+                    apply_mask(&mut self.rbuf[range.clone()], key, frame.done);
+                }
+                frame.done += n as u64;
+                self.rpos += n;
+                let frame_done = frame.done == frame.header.payload_len;
+                let is_last = frame_done && frame.header.fin;
+                if frame_done {
+                    self.frame = None;
+                }
+                let Some(message) = &mut self.incoming else {
+                    unreachable_state();
+                    return Ok(None);
+                };
+                let kind = message.kind;
+                let is_first = !message.started;
+                message.started = true;
+                if is_last {
+                    self.incoming = None;
+                }
+                if n == 0 && !is_first && !is_last {
+                    continue;
+                }
+                if validate_text && kind == MessageKind::Text {
+                    let fed = self.recv_utf8.feed(&self.rbuf[range.clone()], |_| {});
+                    let done = if is_last {
+                        self.recv_utf8.finish()
+                    } else {
+                        Ok(())
+                    };
+                    if fed.and(done).is_err() {
+                        return Err(self.fail(ProtocolError::InvalidUtf8.into()));
+                    }
+                }
+                return Ok(Some(Raw::Data {
+                    kind,
+                    range,
+                    is_first,
+                    is_last,
+                }));
+            }
+            let (header, header_len) = match FrameHeader::decode(&self.rbuf[self.rpos..self.rend]) {
+                Ok(HeaderStatus::Complete(h, n)) => (h, n),
+                Ok(HeaderStatus::Partial(_)) => return self.need_more(),
+                Err(e) => return Err(self.fail(e.into())),
+            };
+            if let Err(e) = self.check_header(&header) {
+                return Err(self.fail(e));
+            }
+            if header.opcode.is_control() {
+                // At most 125 bytes (checked by decode), so wait for all of it.
+                let total = header_len + header.payload_len as usize;
+                if self.rend - self.rpos < total {
+                    return self.need_more();
+                }
+                let range = self.rpos + header_len..self.rpos + total;
+                if let Some(key) = header.mask {
+                    apply_mask(&mut self.rbuf[range.clone()], key, 0);
+                }
+                self.rpos += total;
+                return self.control_frame(header.opcode, range).map(Some);
+            }
+            self.rpos += header_len;
+            self.frame = Some(InFrame { header, done: 0 });
+        }
+    }
+
+    /// Checks a header against the connection: RSV bits (§5.2), masking
+    /// direction (§5.1), fragmentation order (§5.4) and size limits (§10.4).
+    /// Updates the message in progress for data frames.
+    fn check_header(&mut self, header: &FrameHeader) -> Result<(), Error> {
+        if header.rsv & !EXTENSION_RSV != 0 {
+            return Err(ProtocolError::ReservedBits(header.rsv).into());
+        }
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) if !self.config.get_dangerous_accept_unmasked_frames() => {
+                return Err(ProtocolError::UnmaskedFrame.into());
+            }
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame.into()),
+            _ => {}
+        }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        let limit = self.config.get_max_frame_size();
+        if header.payload_len > limit as u64 {
+            return Err(LimitError::FrameTooLarge {
+                declared: header.payload_len,
+                limit,
+            }
+            .into());
+        }
+        let (kind, so_far) = match (header.opcode, &self.incoming) {
+            (OpCode::Continuation, None) => {
+                return Err(ProtocolError::UnexpectedContinuation.into());
+            }
+            (OpCode::Continuation, Some(m)) => (m.kind, m.size),
+            (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation.into()),
+            (OpCode::Text, None) => (MessageKind::Text, 0),
+            (_, None) => (MessageKind::Binary, 0),
+        };
+        let limit = self.config.get_max_message_size();
+        let size = so_far
+            .checked_add(header.payload_len)
+            .filter(|&s| s <= limit as u64);
+        let Some(size) = size else {
+            return Err(LimitError::MessageTooLarge { limit }.into());
+        };
+        let started = self.incoming.is_some_and(|m| m.started);
+        self.incoming = Some(InMessage {
+            kind,
+            size,
+            started,
+        });
+        Ok(())
+    }
+
+    /// Acts on a complete control frame (§5.5): answers Pings, completes or
+    /// answers the closing handshake.
+    fn control_frame(&mut self, opcode: OpCode, range: Range<usize>) -> Result<Raw, Error> {
+        match opcode {
+            OpCode::Ping => {
+                if self.config.get_auto_pong() && !self.life.close_sent {
+                    self.tx.set_pending_pong(&self.rbuf[range.clone()]);
+                }
+                Ok(Raw::Ping(range))
+            }
+            OpCode::Pong => Ok(Raw::Pong(range)),
+            _ => {
+                let code = match parse_close_payload(&self.rbuf[range.clone()]) {
+                    Ok(frame) => frame.map(|f| f.code),
+                    Err(e) => return Err(self.fail(e.into())),
+                };
+                self.life.close_received = true;
+                self.frame = None;
+                self.incoming = None;
+                self.recv_utf8.reset();
+                if !self.life.close_sent {
+                    // §5.5.1: reply with a Close, echoing the status code.
+                    self.tx.write_close(code, "");
+                    self.life.close_sent = true;
+                }
+                Ok(Raw::Close(range))
+            }
+        }
+    }
+}
+
+/// Marks a state the decoder cannot reach; a debug build stops here, a release
+/// build carries on without panicking on anything the network sent.
+fn unreachable_state() {
+    debug_assert!(false, "data chunk without a message in progress");
+}
