@@ -59,7 +59,15 @@ pub use error::{ApiMisuse, Error, LimitError, ProtocolError};
 pub mod frame;
 
 mod handshake;
-pub use handshake::HandshakeError;
+#[cfg(feature = "std")]
+pub use handshake::generate_key;
+pub use handshake::{
+    AcceptOptions, AcceptedResponse, ClientRequest, ErrorCause, Extension, ExtensionParam,
+    HandshakeError, HandshakeLimits, Header, HttpRequest, HttpResponse, RequestParser,
+    RequestStatus, ResponseParser, ResponseStatus, TokenError, UpgradeRequest, UrlError,
+    WEBSOCKET_GUID, WsUrl, accept_key, encode_key, parse_extensions, parse_token_list,
+    reject_response,
+};
 
 #[cfg(feature = "blocking")]
 pub mod blocking;

@@ -1,1 +1,54 @@
-//! Blocking adapters (coming).
+//! Blocking adapters over `std::io` streams (feature `blocking`, on by default).
+//!
+//! [`connect`] and [`accept`] run the opening handshake and return a
+//! [`WebSocket`], which drives a [`Connection`](crate::Connection) over any
+//! `Read + Write` stream: a `TcpStream`, a TLS stream, anything. The adapters use
+//! only the core's public API, the same one an async runtime would.
+//!
+//! Echo server in ten lines (Pings are answered inside `read`):
+//!
+//! ```no_run
+//! use std::net::TcpListener;
+//! use rfc6455::{blocking, Message};
+//!
+//! for stream in TcpListener::bind("127.0.0.1:9001")?.incoming() {
+//!     std::thread::spawn(move || -> Result<(), blocking::Error> {
+//!         let mut ws = blocking::accept(stream?)?;
+//!         loop {
+//!             match ws.read()? {
+//!                 msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg)?,
+//!                 Message::Close(_) => return Ok(()),
+//!                 _ => {}
+//!             }
+//!         }
+//!     });
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Client in ten lines:
+//!
+//! ```no_run
+//! use rfc6455::{blocking, CloseCode, Message};
+//!
+//! let (mut ws, _response) = blocking::connect("ws://127.0.0.1:9001/")?;
+//! ws.send_text("hello")?;
+//! match ws.read()? {
+//!     Message::Text(reply) => println!("{reply}"),
+//!     other => println!("{other:?}"),
+//! }
+//! ws.close(CloseCode::NORMAL, "bye")?;
+//! # Ok::<(), blocking::Error>(())
+//! ```
+
+mod client;
+mod error;
+mod server;
+mod socket;
+mod split;
+
+pub use client::{ClientOptions, client_handshake, connect, connect_with};
+pub use error::Error;
+pub use server::{Accepted, Decision, ServerOptions, accept, accept_with};
+pub use socket::{Keepalive, WebSocket};
+pub use split::{ReadHalf, TryClone, WriteHalf};

@@ -1,0 +1,87 @@
+//! Echo server: `cargo run --release --example echo_server -- [ADDR]`
+//! (default 127.0.0.1:9001). One thread per connection; echoes every Text and
+//! Binary message on any path, answers Pings, completes closes, answers bad
+//! handshakes with their 4xx. Accepts the subprotocol `chat` when offered.
+//! This is the server Autobahn|Testsuite runs against (`scripts/autobahn.sh`).
+
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
+use rfc6455::{AcceptOptions, Config, Message};
+
+fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let listener = TcpListener::bind(&addr)?;
+    eprintln!("echo_server: listening on ws://{}", listener.local_addr()?);
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => {
+                std::thread::spawn(move || serve(stream));
+            }
+            Err(e) => eprintln!("echo_server: accept failed: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn options() -> ServerOptions {
+    let mut options = ServerOptions::default();
+    options.config = Config::default()
+        .max_message_size(256 << 20)
+        .max_frame_size(256 << 20);
+    options
+}
+
+fn serve(stream: TcpStream) {
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let _ = stream.set_nodelay(true);
+    // The handshake deadline is checked between reads.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let accepted = blocking::accept_with(stream, &options(), |request| {
+        let mut accept = AcceptOptions::new();
+        if request.subprotocols().iter().any(|p| p == "chat") {
+            accept = accept.subprotocol("chat");
+        }
+        Decision::Accept(accept)
+    });
+    let mut ws = match accepted {
+        Ok(Accepted::WebSocket(ws, request)) => {
+            eprintln!("echo_server: {peer} connected to {}", request.path());
+            ws
+        }
+        Ok(Accepted::Http { .. }) => {
+            eprintln!("echo_server: {peer} sent plain HTTP; closing");
+            return;
+        }
+        Err(e) => {
+            eprintln!("echo_server: {peer} handshake failed: {e}");
+            return;
+        }
+    };
+    let _ = ws.get_mut().set_read_timeout(None);
+    loop {
+        match ws.read() {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                if let Err(e) = ws.send(message) {
+                    eprintln!("echo_server: {peer} send failed: {e}");
+                    return;
+                }
+            }
+            Ok(Message::Close(frame)) => {
+                eprintln!("echo_server: {peer} closed: {frame:?}");
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("echo_server: {peer}: {e}");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The blocking client: connect, run the opening handshake (§4.1), wrap the stream.
+
+use std::prelude::rust_2024::*;
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::error::{Error, is_timeout};
+use super::socket::{Keepalive, WebSocket};
+use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, ResponseStatus};
+use crate::{Config, Connection, Role};
+
+/// Options for [`connect_with`]. Every field has a default.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// Protocol limits and switches for the connection.
+    pub config: Config,
+    /// Subprotocols to offer, in order of preference (§4.1 step 10).
+    pub subprotocols: Vec<String>,
+    /// The `Origin` header to send (§4.1 step 8; browsers always send one).
+    pub origin: Option<String>,
+    /// Extra request headers, e.g. `Authorization`.
+    pub headers: Vec<(String, String)>,
+    /// Limit on establishing the TCP connection. Default 10 s.
+    pub connect_timeout: Option<Duration>,
+    /// Deadline for the whole opening handshake. Default 10 s.
+    pub handshake_timeout: Option<Duration>,
+    /// Read timeout on the socket after the handshake. Default none.
+    pub read_timeout: Option<Duration>,
+    /// Write timeout on the socket after the handshake. Default none.
+    pub write_timeout: Option<Duration>,
+    /// Pings while idle; sets the read timeout to the ping interval. Default none.
+    pub keepalive: Option<Keepalive>,
+    /// Limits on the server's response head.
+    pub limits: HandshakeLimits,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            subprotocols: Vec::new(),
+            origin: None,
+            headers: Vec::new(),
+            connect_timeout: Some(Duration::from_secs(10)),
+            handshake_timeout: Some(Duration::from_secs(10)),
+            read_timeout: None,
+            write_timeout: None,
+            keepalive: None,
+            limits: HandshakeLimits::default(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Builds the request these options describe for `url`.
+    pub fn request(&self, url: &str) -> Result<ClientRequest, Error> {
+        let mut request = ClientRequest::new(url)?;
+        for p in &self.subprotocols {
+            request = request.subprotocol(p);
+        }
+        if let Some(origin) = &self.origin {
+            request = request.origin(origin);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        Ok(request)
+    }
+}
+
+/// Connects to a `ws://` URL with default options: resolves the host, connects
+/// with `TCP_NODELAY`, and runs the opening handshake.
+///
+/// Returns the socket and the server's verified 101 response (subprotocol,
+/// extensions, headers). `wss://` needs a TLS stream: open one yourself and
+/// call [`client_handshake`].
+///
+/// ```no_run
+/// use rfc6455::blocking::connect;
+/// use rfc6455::{CloseCode, Message};
+///
+/// let (mut ws, _response) = connect("ws://127.0.0.1:9001/chat")?;
+/// ws.send_text("hello")?;
+/// if let Message::Text(reply) = ws.read()? {
+///     println!("{reply}");
+/// }
+/// ws.close(CloseCode::NORMAL, "done")?;
+/// # Ok::<(), rfc6455::blocking::Error>(())
+/// ```
+pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+    connect_with(url, &ClientOptions::default())
+}
+
+/// Connects like [`connect`], with options: subprotocols, headers, config,
+/// connect / handshake / read / write timeouts, keepalive.
+pub fn connect_with(
+    url: &str,
+    options: &ClientOptions,
+) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+    let request = options.request(url)?;
+    if request.url().is_secure() {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "wss:// needs TLS: open a TLS stream and call client_handshake",
+        )));
+    }
+    let stream = tcp_connect(
+        request.url().host(),
+        request.url().port(),
+        options.connect_timeout,
+    )?;
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(options.handshake_timeout)?;
+    stream.set_write_timeout(options.handshake_timeout)?;
+    let deadline = options.handshake_timeout.map(|t| Instant::now() + t);
+    let (mut ws, response) = handshake(
+        stream,
+        &request,
+        options.config.clone(),
+        options.limits,
+        deadline,
+    )?;
+    let read_timeout = match options.keepalive {
+        Some(k) => Some(
+            options
+                .read_timeout
+                .map_or(k.interval, |t| t.min(k.interval)),
+        ),
+        None => options.read_timeout,
+    };
+    ws.get_mut().set_read_timeout(read_timeout)?;
+    ws.get_mut().set_write_timeout(options.write_timeout)?;
+    ws.set_keepalive(options.keepalive);
+    Ok((ws, response))
+}
+
+fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream, Error> {
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let attempt = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(Error::Io(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "host resolved to no address")
+    })))
+}
+
+/// Runs the client's opening handshake over an already-open stream (e.g. TLS),
+/// then wraps it. Bounded by the stream's own timeouts.
+pub fn client_handshake<S: Read + Write>(
+    stream: S,
+    request: &ClientRequest,
+    config: Config,
+) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
+    handshake(stream, request, config, HandshakeLimits::default(), None)
+}
+
+fn handshake<S: Read + Write>(
+    mut stream: S,
+    request: &ClientRequest,
+    config: Config,
+    limits: HandshakeLimits,
+    deadline: Option<Instant>,
+) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
+    stream.write_all(&request.encode()?)?;
+    stream.flush()?;
+    let mut parser = request.response_parser().with_limits(limits);
+    let mut buf = [0u8; 4096];
+    let response = loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Error::HandshakeTimeout);
+        }
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return Err(Error::UnexpectedEof),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) && deadline.is_some() => continue,
+            Err(e) => return Err(Error::Io(e)),
+        };
+        match parser.feed(&buf[..n])? {
+            ResponseStatus::Partial => {}
+            ResponseStatus::Accepted(response) => break response,
+        }
+    };
+    let mut conn = Connection::new(Role::Client, config);
+    conn.receive(parser.leftover());
+    Ok((WebSocket::from_connection(stream, conn), response))
+}

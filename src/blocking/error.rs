@@ -1,0 +1,151 @@
+//! The blocking adapters' error type: the core's errors plus I/O.
+
+use std::prelude::rust_2024::*;
+
+use std::fmt;
+use std::io;
+
+use crate::{ApiMisuse, CloseCode, HandshakeError, LimitError, ProtocolError};
+
+/// Everything the blocking adapters report.
+///
+/// A read timeout or `WouldBlock` is [`Error::Io`] and loses nothing: call the
+/// same method again to continue where it stopped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The transport failed, or timed out ([`Error::is_timeout`]).
+    Io(io::Error),
+    /// The opening handshake failed. On the client this includes a server
+    /// that answered with another status than 101
+    /// ([`HandshakeError::UnexpectedStatus`], with the response; see [`Error::status`]). On the server,
+    /// the answer in [`HandshakeError::status`] was already written.
+    Handshake(HandshakeError),
+    /// The peer violated RFC 6455; the Close frame with
+    /// [`close_code`](Error::close_code) was sent before this was returned.
+    Protocol(ProtocolError),
+    /// The peer exceeded a configured limit; Close 1009 was sent.
+    Limit(LimitError),
+    /// The call was not valid in the connection's state (e.g. a Ping over 125 bytes).
+    Api(ApiMisuse),
+    /// The peer closed the transport without the closing handshake (1006, §7.1.5).
+    UnexpectedEof,
+    /// The connection is closed: the closing handshake completed, or it failed
+    /// earlier. Nothing more can be read or sent.
+    Closed,
+    /// The handshake did not finish within the configured deadline.
+    HandshakeTimeout,
+    /// The server's callback refused the handshake; this status was sent.
+    Rejected {
+        /// The HTTP status sent.
+        status: u16,
+    },
+    /// A plain HTTP request arrived where a WebSocket upgrade was required;
+    /// `426 Upgrade Required` was sent.
+    NotWebSocket,
+}
+
+impl Error {
+    /// The close code sent to the peer because of this error, if any (§7.4.1).
+    pub fn close_code(&self) -> Option<CloseCode> {
+        match self {
+            Self::Protocol(e) => crate::Error::Protocol(*e).close_code(),
+            Self::Limit(e) => crate::Error::Limit(*e).close_code(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status involved in a failed handshake: the one the server
+    /// answered with (client side), or the one we answered with (server side).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Handshake(HandshakeError::UnexpectedStatus(r)) => Some(r.status()),
+            Self::Handshake(e) => e.status(),
+            Self::Rejected { status } => Some(*status),
+            Self::NotWebSocket => Some(426),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a read or write timeout (`WouldBlock` or `TimedOut`):
+    /// the operation can be retried and continues where it stopped.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Io(e) if is_timeout(e))
+    }
+}
+
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
+        Self::Handshake(e)
+    }
+}
+
+impl From<crate::Error> for Error {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::Protocol(p) => Self::Protocol(p),
+            crate::Error::Limit(l) => Self::Limit(l),
+            crate::Error::Api(ApiMisuse::AlreadyClosing) => Self::Closed,
+            crate::Error::Api(a) => Self::Api(a),
+            crate::Error::UnexpectedEof => Self::UnexpectedEof,
+            crate::Error::Handshake(h) => Self::Handshake(h),
+        }
+    }
+}
+
+/// For callers that speak `io::Error` (e.g. `Read`/`Write` wrappers), as quinn maps its errors.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Io(e) => e,
+            Error::UnexpectedEof => Self::new(io::ErrorKind::UnexpectedEof, e),
+            Error::Closed => Self::new(io::ErrorKind::NotConnected, e),
+            Error::HandshakeTimeout => Self::new(io::ErrorKind::TimedOut, e),
+            other => Self::new(io::ErrorKind::InvalidData, other),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "I/O error: {e}"),
+            Self::Handshake(e) => write!(f, "WebSocket handshake failed: {e}"),
+            Self::Protocol(e) => write!(f, "WebSocket protocol violation by the peer: {e}"),
+            Self::Limit(e) => write!(f, "WebSocket limit exceeded: {e}"),
+            Self::Api(e) => write!(f, "WebSocket API misuse: {e}"),
+            Self::UnexpectedEof => {
+                f.write_str("connection closed without a closing handshake (1006)")
+            }
+            Self::Closed => f.write_str("the WebSocket connection is closed"),
+            Self::HandshakeTimeout => f.write_str("the WebSocket handshake timed out"),
+            Self::Rejected { status } => {
+                write!(f, "WebSocket handshake refused with status {status}")
+            }
+            Self::NotWebSocket => f.write_str("not a WebSocket upgrade request (426 sent)"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Handshake(e) => Some(e),
+            _ => None,
+        }
+    }
+}

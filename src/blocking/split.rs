@@ -1,0 +1,199 @@
+//! Splitting a [`WebSocket`] into halves for two threads.
+//!
+//! Both halves share the one [`Connection`] behind a mutex, and the write side
+//! of the stream behind another. The reader never holds the connection lock
+//! while it waits on the socket. Output the reader produces (Pongs, the Close
+//! reply) is written by whichever half gets the writer lock: the reader tries
+//! it without waiting, and the writer re-checks for queued output each time it
+//! releases it, so a Pong is never stranded and a blocked write never stalls
+//! the reader.
+
+use std::prelude::rust_2024::*;
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+use super::error::Error;
+use super::socket::{WebSocket, queue};
+use crate::{CloseCode, Connection, Message, State};
+
+/// Streams that can be duplicated into a read handle and a write handle.
+pub trait TryClone: Sized {
+    /// Another handle to the same stream.
+    fn try_clone(&self) -> io::Result<Self>;
+}
+
+impl TryClone for TcpStream {
+    fn try_clone(&self) -> io::Result<Self> {
+        Self::try_clone(self)
+    }
+}
+
+#[derive(Debug)]
+struct Shared<S> {
+    conn: Mutex<Connection>,
+    writer: Mutex<S>,
+}
+
+/// The receiving half from [`WebSocket::split`]; use from one thread.
+#[derive(Debug)]
+pub struct ReadHalf<S> {
+    stream: S,
+    shared: Arc<Shared<S>>,
+    buf: Vec<u8>,
+}
+
+/// The sending half from [`WebSocket::split`]; clone-free, use from one thread
+/// (wrap it in a mutex to share it further).
+#[derive(Debug)]
+pub struct WriteHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<S: Read + Write + TryClone> WebSocket<S> {
+    /// Splits into a reading half and a writing half usable from two threads
+    /// at once (the stream is duplicated with [`TryClone`]).
+    ///
+    /// ```no_run
+    /// let (ws, _) = rfc6455::blocking::connect("ws://127.0.0.1:9001")?;
+    /// let (mut reader, mut writer) = ws.split()?;
+    /// let sender = std::thread::spawn(move || writer.send_text("from another thread"));
+    /// println!("{:?}", reader.read()?);
+    /// sender.join().unwrap()?;
+    /// # Ok::<(), rfc6455::blocking::Error>(())
+    /// ```
+    pub fn split(self) -> Result<(ReadHalf<S>, WriteHalf<S>), Error> {
+        let (stream, conn) = self.into_parts();
+        let writer = stream.try_clone()?;
+        let buf = vec![0; conn.config().get_read_buffer_size()];
+        let shared = Arc::new(Shared {
+            conn: Mutex::new(conn),
+            writer: Mutex::new(writer),
+        });
+        Ok((
+            ReadHalf {
+                stream,
+                shared: Arc::clone(&shared),
+                buf,
+            },
+            WriteHalf { shared },
+        ))
+    }
+}
+
+/// Writes all queued output; the caller holds the writer lock.
+fn flush_locked<S: Write>(writer: &mut S, conn: &Mutex<Connection>) -> Result<(), Error> {
+    loop {
+        let chunk = {
+            let mut conn = lock(conn);
+            let out = conn.poll_output().to_vec();
+            conn.advance_output(out.len())?;
+            out
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        writer.write_all(&chunk)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+impl<S: Write> Shared<S> {
+    /// Writes queued output unless the other half is writing (it will pick it up).
+    fn try_flush(&self) -> Result<(), Error> {
+        let mut writer = match self.writer.try_lock() {
+            Ok(w) => w,
+            Err(TryLockError::WouldBlock) => return Ok(()),
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        };
+        flush_locked(&mut *writer, &self.conn)
+    }
+
+    /// Writes queued output, waiting for the writer lock; re-checks after
+    /// releasing it for output the reader queued meanwhile.
+    fn flush(&self) -> Result<(), Error> {
+        loop {
+            flush_locked(&mut *lock(&self.writer), &self.conn)?;
+            if !lock(&self.conn).wants_write() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<S: Read + Write> ReadHalf<S> {
+    /// Reads the next whole message, as [`WebSocket::read`] does.
+    pub fn read(&mut self) -> Result<Message<'static>, Error> {
+        loop {
+            let wants_write = {
+                let mut conn = lock(&self.shared.conn);
+                match conn.poll_message() {
+                    Ok(Some(message)) => {
+                        let message = message.into_owned();
+                        let wants_write = conn.wants_write();
+                        drop(conn);
+                        if wants_write {
+                            self.shared.try_flush()?;
+                        }
+                        return Ok(message);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        drop(conn);
+                        let _ = self.shared.flush();
+                        return Err(e.into());
+                    }
+                }
+                if conn.state() == State::Closed {
+                    drop(conn);
+                    self.shared.flush()?;
+                    return Err(Error::Closed);
+                }
+                conn.wants_write()
+            };
+            if wants_write {
+                self.shared.try_flush()?;
+            }
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => lock(&self.shared.conn).receive_eof(),
+                Ok(n) => lock(&self.shared.conn).receive(&self.buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+}
+
+impl<S: Write> WriteHalf<S> {
+    /// Sends a message, as [`WebSocket::send`] does.
+    pub fn send(&mut self, message: Message<'_>) -> Result<(), Error> {
+        {
+            let mut writer = lock(&self.shared.writer);
+            queue(&mut lock(&self.shared.conn), &message)?;
+            flush_locked(&mut *writer, &self.shared.conn)?;
+        }
+        self.shared.flush()
+    }
+
+    /// Sends a Text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send(Message::Text(text.into()))
+    }
+
+    /// Sends a Binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send(Message::Binary(data.into()))
+    }
+
+    /// Starts the closing handshake; the [`ReadHalf`] then receives the peer's Close.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        lock(&self.shared.conn).close(code, reason)?;
+        self.shared.flush()
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Echo server (Node `ws`) for testing the rfc6455 *client* against a real peer.
+//
+//   node tests/peers/node_server.mjs [127.0.0.1:PORT] [--subprotocols chat]
+//
+// * echoes every text/binary message unchanged (up to 64 MiB);
+// * path /close-from-server: echoes the first message, then closes with 4000 "bye";
+// * subprotocol: the first one offered by the client that is in --subprotocols
+//   (default "chat"; "" = none), else none;
+// * permessage-deflate is NOT negotiated (perMessageDeflate: false);
+// * plain HTTP GET serves a small HTML page (for tests/peers/browser.mjs).
+// Binds loopback only.
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), 'node', 'package.json'));
+const { WebSocketServer } = require('ws');
+
+const argv = process.argv.slice(2);
+let addr = '127.0.0.1:9001';
+let supported = ['chat'];
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--subprotocols') supported = argv[++i].split(',').filter(Boolean);
+  else addr = argv[i];
+}
+const idx = addr.lastIndexOf(':');
+const host = addr.slice(0, idx).replace(/^\[|\]$/g, '') || '127.0.0.1';
+const port = Number(addr.slice(idx + 1));
+if (!(host.startsWith('127.') || host === '::1' || host === 'localhost')) {
+  console.error(`node_server: refusing non-loopback address ${host}`);
+  process.exit(2);
+}
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>rfc6455 peer echo</title><p>node ws echo server</p>\n';
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE) });
+  res.end(PAGE);
+});
+const wss = new WebSocketServer({
+  server,
+  perMessageDeflate: false,
+  maxPayload: 64 * 1024 * 1024,
+  handleProtocols: (offered) => {
+    for (const p of offered) if (supported.includes(p)) return p; // Set iterates in offer order
+    return false;
+  },
+});
+wss.on('connection', (ws, req) => {
+  const closeFromServer = req.url.startsWith('/close-from-server');
+  ws.on('error', () => {});
+  ws.on('message', (data, isBinary) => {
+    ws.send(data, { binary: isBinary });
+    if (closeFromServer) ws.close(4000, 'bye');
+  });
+});
+server.listen(port, host, () => console.log(`node_server: listening on ws://${host}:${port}`));
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => { wss.close(); server.close(); process.exit(0); });

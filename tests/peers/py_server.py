@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Echo server (python `websockets`) for testing the rfc6455 *client* against a real peer.
+
+    .peers/venv/bin/python tests/peers/py_server.py [127.0.0.1:PORT] [--subprotocols chat]
+
+* echoes every text/binary message unchanged (messages up to 64 MiB);
+* path /close-from-server: echoes the first message, then closes with 4000 "bye";
+* subprotocols: picks the first one offered by the client that is in --subprotocols
+  (default "chat"; "" for none); no subprotocol if none matches or none offered;
+* permessage-deflate is NOT negotiated (compression=None), like our echo server;
+* a plain HTTP GET (no Upgrade) gets a small HTML page (for tests/peers/browser.mjs).
+Binds loopback only. Also used as ECHO_SERVER_CMD stand-in for scripts/autobahn.sh.
+"""
+import argparse
+import asyncio
+import http
+import signal
+import sys
+
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+PAGE = b"""<!doctype html><meta charset="utf-8"><title>rfc6455 peer echo</title>
+<p>python websockets echo server</p>
+"""
+
+
+def parse_addr(s):
+    host, _, port = s.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not (host.startswith("127.") or host in ("::1", "localhost")):
+        sys.exit("py_server: refusing non-loopback address %r" % host)
+    return host, int(port)
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("addr", nargs="?", default="127.0.0.1:9001")
+    ap.add_argument("--subprotocols", default="chat", help="comma-separated supported subprotocols")
+    args = ap.parse_args()
+    host, port = parse_addr(args.addr)
+    supported = [p for p in args.subprotocols.split(",") if p]
+
+    def select_subprotocol(connection, offered):
+        for p in offered:  # first offered that we support
+            if p in supported:
+                return p
+        return None
+
+    def process_request(connection, request):
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return Response(http.HTTPStatus.OK, "OK",
+                            Headers([("Content-Type", "text/html; charset=utf-8"),
+                                     ("Content-Length", str(len(PAGE))),
+                                     ("Connection", "close")]), PAGE)
+        return None
+
+    async def handler(ws):
+        try:
+            if ws.request.path.startswith("/close-from-server"):
+                msg = await ws.recv()
+                await ws.send(msg)
+                await ws.close(4000, "bye")
+                return
+            async for msg in ws:
+                await ws.send(msg)
+        except Exception:
+            pass  # protocol errors close the connection; keep serving others
+
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
+    async with serve(handler, host, port, compression=None, max_size=64 * 1024 * 1024,
+                     max_queue=64, ping_interval=None, select_subprotocol=select_subprotocol,
+                     process_request=process_request):
+        print("py_server: listening on ws://%s:%d" % (host, port), flush=True)
+        await stop
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
