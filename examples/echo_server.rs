@@ -2,13 +2,15 @@
 //! (default 127.0.0.1:9001). One thread per connection; echoes every Text and
 //! Binary message on any path, answers Pings, completes closes, answers bad
 //! handshakes with their 4xx. Accepts the subprotocol `chat` when offered.
+//! Plain HTTP requests get a small page, so browsers can test from this origin.
 //! This is the server Autobahn|Testsuite runs against (`scripts/autobahn.sh`).
 
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::{AcceptOptions, Config, Message};
+use rfc6455::{AcceptOptions, Config, Message, reject_response};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()
@@ -55,8 +57,18 @@ fn serve(stream: TcpStream) {
             eprintln!("echo_server: {peer} connected to {}", request.path());
             ws
         }
-        Ok(Accepted::Http { .. }) => {
-            eprintln!("echo_server: {peer} sent plain HTTP; closing");
+        Ok(Accepted::Http {
+            request,
+            mut stream,
+            ..
+        }) => {
+            // A page on the same port, so a browser test can open this origin.
+            eprintln!("echo_server: {peer} plain HTTP {} {}", request.method(), request.path());
+            let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 echo server: connect a WebSocket to this URL.</p>\n";
+            let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/html; charset=utf-8"), ("Connection", b"close")];
+            if let Ok(response) = reject_response(200, headers, page) {
+                let _ = stream.write_all(&response);
+            }
             return;
         }
         Err(e) => {
