@@ -63,9 +63,16 @@ fn serve(stream: TcpStream) {
             ..
         }) => {
             // A page on the same port, so a browser test can open this origin.
-            eprintln!("echo_server: {peer} plain HTTP {} {}", request.method(), request.path());
+            eprintln!(
+                "echo_server: {peer} plain HTTP {} {}",
+                request.method(),
+                request.path()
+            );
             let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 echo server: connect a WebSocket to this URL.</p>\n";
-            let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/html; charset=utf-8"), ("Connection", b"close")];
+            let headers: &[(&str, &[u8])] = &[
+                ("Content-Type", b"text/html; charset=utf-8"),
+                ("Connection", b"close"),
+            ];
             if let Ok(response) = reject_response(200, headers, page) {
                 let _ = stream.write_all(&response);
             }

@@ -71,3 +71,8 @@ pub use handshake::{
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
