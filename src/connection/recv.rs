@@ -210,7 +210,7 @@ impl Connection {
         };
         let message = match (kind, range) {
             (MessageKind::Binary, Some(range)) => Message::Binary(Cow::Borrowed(&self.rbuf[range])),
-            (MessageKind::Text, Some(range)) => match core::str::from_utf8(&self.rbuf[range]) {
+            (MessageKind::Text, Some(range)) => match super::utf8::validate(&self.rbuf[range]) {
                 Ok(text) => Message::Text(Cow::Borrowed(text)),
                 Err(_) => {
                     // Only fields other than `rbuf` may be touched here, as

@@ -9,6 +9,18 @@
 
 use core::str;
 
+/// Validates a whole buffer as UTF-8, with SIMD when the `simd-utf8` feature is on.
+///
+/// Only says valid or not; the incremental validator below works out where an
+/// unfinished code point starts itself, so it needs no error position.
+pub(crate) fn validate(bytes: &[u8]) -> Result<&str, InvalidUtf8> {
+    #[cfg(feature = "simd-utf8")]
+    let result = simdutf8::basic::from_utf8(bytes).map_err(|_| InvalidUtf8);
+    #[cfg(not(feature = "simd-utf8"))]
+    let result = str::from_utf8(bytes).map_err(|_| InvalidUtf8);
+    result
+}
+
 /// The error for bytes that are not, and cannot become, valid UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidUtf8;
@@ -70,10 +82,9 @@ impl Utf8Validator {
         }
         let cut = unfinished_tail_start(data);
         let (whole, tail) = data.split_at(cut);
-        match str::from_utf8(whole) {
-            Ok(s) if !s.is_empty() => sink(s),
-            Ok(_) => {}
-            Err(_) => return Err(InvalidUtf8),
+        let text = validate(whole)?;
+        if !text.is_empty() {
+            sink(text);
         }
         if !tail.is_empty() {
             // By construction the tail is shorter than the sequence its lead byte
