@@ -2,6 +2,7 @@
 # Interop against implementations nobody here wrote (loopback only):
 #   our echo_server  <- Python websockets client, Node ws client, Chromium's WebSocket API
 #   our client       -> Python websockets server, Node ws server (echo, and close from server)
+#   examples/chat    <- two Chromium tabs (message typed in one appears in both)
 # Installs the peers first (scripts/peers-install.sh); a missing peer fails the run.
 # Prints a final "N passed, M failed" line; exits non-zero on any failure.
 set -euo pipefail
@@ -10,12 +11,13 @@ ROOT=$PWD
 PORT_ECHO=${PEERS_ECHO_PORT:-9011}
 PORT_PY=${PEERS_PY_PORT:-9012}
 PORT_NODE=${PEERS_NODE_PORT:-9013}
+PORT_CHAT=${PEERS_CHAT_PORT:-9014}
 PY=$ROOT/.peers/venv/bin/python
 LOG=$ROOT/reports/peers
 mkdir -p "$LOG"
 
 scripts/peers-install.sh
-cargo build --release --example echo_server --example client
+cargo build --release --example echo_server --example client --example chat
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -43,11 +45,13 @@ check() { # name, command...
 target/release/examples/echo_server "127.0.0.1:$PORT_ECHO" 2> "$LOG/echo_server.log" & pids+=($!)
 "$PY" tests/peers/py_server.py "127.0.0.1:$PORT_PY" > "$LOG/py_server.log" 2>&1 & pids+=($!)
 node tests/peers/node_server.mjs "127.0.0.1:$PORT_NODE" > "$LOG/node_server.log" 2>&1 & pids+=($!)
-wait_port "$PORT_ECHO"; wait_port "$PORT_PY"; wait_port "$PORT_NODE"
+target/release/examples/chat "127.0.0.1:$PORT_CHAT" 2> "$LOG/chat.log" & pids+=($!)
+wait_port "$PORT_ECHO"; wait_port "$PORT_PY"; wait_port "$PORT_NODE"; wait_port "$PORT_CHAT"
 
 check python-client-vs-our-server "$PY" tests/peers/py_client.py "ws://127.0.0.1:$PORT_ECHO/"
 check node-client-vs-our-server node tests/peers/node_client.mjs "ws://127.0.0.1:$PORT_ECHO/"
 check chromium-vs-our-server node tests/peers/browser.mjs "ws://127.0.0.1:$PORT_ECHO/"
+check chat-example-in-two-chromium-tabs node tests/peers/chat_e2e.mjs "http://127.0.0.1:$PORT_CHAT/"
 
 # Our client: every stdin line comes back, in order, including empty and multi-byte lines.
 input=$(printf 'hello\n\nκόσμε 🎉\n%s\nlast line\n' "$(head -c 70000 /dev/zero | tr '\0' x)")

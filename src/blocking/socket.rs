@@ -146,7 +146,14 @@ impl<S: Read + Write> WebSocket<S> {
                 self.flush()?;
             }
             match self.conn.poll_event() {
-                Ok(Some(event)) => return Ok(f(event)),
+                Ok(Some(event)) => {
+                    let value = f(event);
+                    // Answer a Ping, or echo a Close, before returning, as `read` does.
+                    if self.conn.wants_write() {
+                        self.flush()?;
+                    }
+                    return Ok(value);
+                }
                 Ok(None) => {}
                 Err(e) => return Err(self.fail(e)),
             }

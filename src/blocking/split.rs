@@ -86,19 +86,30 @@ impl<S: Read + Write + TryClone> WebSocket<S> {
     }
 }
 
-/// Writes all queued output; the caller holds the writer lock.
+/// Writes all queued output; the caller holds the writer lock. Output is
+/// advanced only by what the stream took, so a timeout leaves the rest queued.
 fn flush_locked<S: Write>(writer: &mut S, conn: &Mutex<Connection>) -> Result<(), Error> {
     loop {
         let chunk = {
             let mut conn = lock(conn);
-            let out = conn.poll_output().to_vec();
-            conn.advance_output(out.len())?;
-            out
+            let out = conn.poll_output();
+            out[..out.len().min(64 * 1024)].to_vec()
         };
         if chunk.is_empty() {
             break;
         }
-        writer.write_all(&chunk)?;
+        let mut written = 0;
+        while written < chunk.len() {
+            match writer.write(&chunk[written..]) {
+                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(n) => {
+                    written += n;
+                    lock(conn).advance_output(n)?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
     }
     writer.flush()?;
     Ok(())
@@ -189,6 +200,11 @@ impl<S: Write> WriteHalf<S> {
     /// Sends a Binary message.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
         self.send(Message::Binary(data.into()))
+    }
+
+    /// Writes out what is still queued, e.g. after a send returned a write timeout.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.shared.flush()
     }
 
     /// Starts the closing handshake; the [`ReadHalf`] then receives the peer's Close.
