@@ -127,6 +127,9 @@ struct InFrame {
     header: FrameHeader,
     /// Payload bytes delivered so far: the masking offset.
     done: u64,
+    /// Payload bytes unmasked so far (≥ `done`); more than `done` only while
+    /// `poll_message` waits for the rest of a whole-frame Text message.
+    unmasked: u64,
 }
 
 /// A received data message in progress.
@@ -244,6 +247,24 @@ impl Connection {
     /// Whether a streamed outgoing message ([`send_fragment`](Self::send_fragment)) is unfinished.
     pub fn is_sending_message(&self) -> bool {
         self.outgoing.is_some()
+    }
+
+    /// Releases buffer capacity not holding data, e.g. when a connection goes
+    /// idle after large messages. Buffers over 1 MiB are released by themselves.
+    pub fn shrink_buffers(&mut self) {
+        if self.rpos == self.rend {
+            self.rpos = 0;
+            self.rend = 0;
+            self.rbuf = Vec::new();
+        }
+        if self.assembled_delivered
+            || (self.assembled_text.is_empty() && self.assembled_binary.is_empty())
+        {
+            self.assembled_delivered = false;
+            self.assembled_text = String::new();
+            self.assembled_binary = Vec::new();
+        }
+        self.tx.shrink();
     }
 
     /// Bytes of heap this connection holds in its buffers (capacity, not length).

@@ -9,9 +9,10 @@ use super::{Connection, InFrame, InMessage, Role};
 use crate::error::{ApiMisuse, Error, LimitError, ProtocolError};
 use crate::frame::{FrameHeader, HeaderStatus, OpCode, apply_mask};
 
-/// Assembly buffers above this capacity are released after their message is
-/// delivered, so one large message does not pin memory on an idle connection.
-const KEEP_ASSEMBLY_CAPACITY: usize = 64 * 1024;
+/// Receive and assembly buffers above this capacity are released once empty,
+/// so one large message does not pin memory on an idle connection, while
+/// messages up to this size reuse their buffer.
+const KEEP_CAPACITY: usize = 1 << 20;
 
 /// RSV bits claimed by negotiated extensions (§5.8, §9). None yet: an extension
 /// such as permessage-deflate (RFC 7692) would claim RSV1 here and transform
@@ -68,7 +69,9 @@ impl Connection {
         self.compact();
         let want = self.rend + self.config.get_read_buffer_size();
         if self.rbuf.len() < want {
-            self.rbuf.resize(want, 0);
+            // Offer all the capacity the growth gave, for fewer, larger reads.
+            self.rbuf.reserve(want - self.rbuf.len());
+            self.rbuf.resize(self.rbuf.capacity(), 0);
         }
         &mut self.rbuf[self.rend..]
     }
@@ -104,6 +107,9 @@ impl Connection {
         if self.rpos == self.rend {
             self.rpos = 0;
             self.rend = 0;
+            if self.rbuf.capacity() > KEEP_CAPACITY {
+                self.rbuf = alloc::vec::Vec::new();
+            }
         } else if self.rpos > 0 && self.rend - self.rpos <= self.rpos {
             self.rbuf.copy_within(self.rpos..self.rend, 0);
             self.rend -= self.rpos;
@@ -123,7 +129,7 @@ impl Connection {
     /// [`poll_output`](Self::poll_output), then close the transport), and
     /// nothing more is delivered.
     pub fn poll_event(&mut self) -> Result<Option<Event<'_>>, Error> {
-        let Some(raw) = self.next_raw(true)? else {
+        let Some(raw) = self.next_raw(true, false)? else {
             return Ok(None);
         };
         let rbuf = &self.rbuf;
@@ -157,17 +163,17 @@ impl Connection {
             self.assembled_delivered = false;
             self.assembled_text.clear();
             self.assembled_binary.clear();
-            if self.assembled_text.capacity() > KEEP_ASSEMBLY_CAPACITY {
+            if self.assembled_text.capacity() > KEEP_CAPACITY {
                 self.assembled_text = alloc::string::String::new();
             }
-            if self.assembled_binary.capacity() > KEEP_ASSEMBLY_CAPACITY {
+            if self.assembled_binary.capacity() > KEEP_CAPACITY {
                 self.assembled_binary = alloc::vec::Vec::new();
             }
         }
         // The loop decides, holding no borrow of `rbuf` across iterations; the
         // message is borrowed only once, after it.
         let (kind, range) = loop {
-            let Some(raw) = self.next_raw(false)? else {
+            let Some(raw) = self.next_raw(false, true)? else {
                 return Ok(None);
             };
             let (kind, range, is_first, is_last) = match raw {
@@ -186,6 +192,12 @@ impl Connection {
             };
             if is_first && is_last {
                 break (kind, Some(range));
+            }
+            if is_first {
+                // A message started here; drop anything a mixed-in
+                // `poll_event` call left half-assembled.
+                self.assembled_text.clear();
+                self.assembled_binary.clear();
             }
             let chunk = &self.rbuf[range];
             match kind {
@@ -252,7 +264,10 @@ impl Connection {
 
     /// The decoder: the next event from `rbuf[rpos..rend]`, unmasking in place.
     /// With `validate_text` off, Text chunks are left for the caller to validate.
-    fn next_raw(&mut self, validate_text: bool) -> Result<Option<Raw>, Error> {
+    /// With `whole_frames` on, a message sent as one frame is delivered only once
+    /// all of it is buffered, so `poll_message` can lend it without a copy; the
+    /// buffer grows with the bytes received, up to `max_frame_size`.
+    fn next_raw(&mut self, validate_text: bool, whole_frames: bool) -> Result<Option<Raw>, Error> {
         loop {
             if self.life.failed || self.life.close_received {
                 self.rpos = self.rend;
@@ -264,13 +279,47 @@ impl Connection {
                 if remaining > 0 && available == 0 {
                     return self.need_more();
                 }
+                // `available` bytes of payload from offset `done` are buffered;
+                // `unmasked` of them (counted from `done`) were unmasked while
+                // waiting for the rest of a whole frame.
+                let unmasked = (frame.unmasked - frame.done) as usize;
+                let single_frame_message =
+                    frame.header.fin && self.incoming.is_some_and(|m| !m.started);
+                if whole_frames && single_frame_message && (available as u64) < remaining {
+                    // Wait for the whole frame, but unmask and validate Text as it
+                    // arrives, so invalid UTF-8 still fails fast (§8.1).
+                    let is_text = self.incoming.is_some_and(|m| m.kind == MessageKind::Text);
+                    if is_text && available > unmasked {
+                        let fresh = self.rpos + unmasked..self.rpos + available;
+                        if let Some(key) = frame.header.mask {
+                            apply_mask(&mut self.rbuf[fresh.clone()], key, frame.unmasked);
+                        }
+                        frame.unmasked = frame.done + available as u64;
+                        if self.recv_utf8.feed(&self.rbuf[fresh], |_| {}).is_err() {
+                            return Err(self.fail(ProtocolError::InvalidUtf8.into()));
+                        }
+                    }
+                    return self.need_more();
+                }
                 // `n` fits in usize: it is at most `available`.
                 let n = remaining.min(available as u64) as usize;
                 let range = self.rpos..self.rpos + n;
                 if let Some(key) = frame.header.mask {
-                    apply_mask(&mut self.rbuf[range.clone()], key, frame.done);
+                    if n > unmasked {
+                        let offset = frame.done + unmasked as u64;
+                        apply_mask(
+                            &mut self.rbuf[self.rpos + unmasked..self.rpos + n],
+                            key,
+                            offset,
+                        );
+                    }
+                }
+                if unmasked > 0 {
+                    // The whole frame is here; `poll_message` validates it at once.
+                    self.recv_utf8.reset();
                 }
                 frame.done += n as u64;
+                frame.unmasked = frame.unmasked.max(frame.done);
                 self.rpos += n;
                 let frame_done = frame.done == frame.header.payload_len;
                 let is_last = frame_done && frame.header.fin;
@@ -330,7 +379,11 @@ impl Connection {
                 return self.control_frame(header.opcode, range).map(Some);
             }
             self.rpos += header_len;
-            self.frame = Some(InFrame { header, done: 0 });
+            self.frame = Some(InFrame {
+                header,
+                done: 0,
+                unmasked: 0,
+            });
         }
     }
 

@@ -7,7 +7,7 @@ use super::close::CloseCode;
 use super::event::MessageKind;
 use super::{Connection, KeySource, Role};
 use crate::error::{ApiMisuse, Error};
-use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, apply_mask};
+use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, extend_masked};
 
 /// Output buffers above this capacity are released once fully written, so a
 /// connection that once sent a large message does not keep its buffer while idle.
@@ -51,6 +51,14 @@ impl Output {
         self.buf.capacity()
     }
 
+    /// Releases the buffer if everything in it was written.
+    pub(super) fn shrink(&mut self) {
+        if self.pos == self.buf.len() {
+            self.pos = 0;
+            self.buf = Vec::new();
+        }
+    }
+
     /// Encodes one frame: minimal header (§5.2), then the payload, masked with a
     /// fresh key when this side is a client (§5.3).
     pub(super) fn write_frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
@@ -66,10 +74,9 @@ impl Output {
         let n = header.encode(&mut head);
         self.buf.reserve(n + payload.len());
         self.buf.extend_from_slice(&head[..n]);
-        let start = self.buf.len();
-        self.buf.extend_from_slice(payload);
-        if let Some(key) = mask {
-            apply_mask(&mut self.buf[start..], key, 0);
+        match mask {
+            Some(key) => extend_masked(&mut self.buf, payload, key),
+            None => self.buf.extend_from_slice(payload),
         }
     }
 

@@ -40,6 +40,7 @@ impl FrameHeader {
     /// its top bit set, and lengths not in their minimal form (§5.2). RSV bits,
     /// masking direction and size limits depend on the connection and are
     /// checked by it.
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<HeaderStatus, ProtocolError> {
         let [b0, b1, rest @ ..] = buf else {
             return Ok(HeaderStatus::Partial(2));
@@ -105,6 +106,7 @@ impl FrameHeader {
     }
 
     /// Encodes the header in its minimal form (§5.2) into `out`, returning the length used.
+    #[inline]
     pub fn encode(&self, out: &mut [u8; MAX_HEADER_LEN]) -> usize {
         out[0] = (u8::from(self.fin) << 7) | ((self.rsv & 0x7) << 4) | self.opcode.as_u8();
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };

@@ -15,7 +15,7 @@ mod header;
 mod mask;
 
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN};
-pub use mask::apply_mask;
+pub use mask::{apply_mask, extend_masked};
 
 use crate::error::ProtocolError;
 
