@@ -1,0 +1,92 @@
+//! Entry points for the fuzz targets in `fuzz/` and for `tests/fuzz_corpus.rs`,
+//! which replays the committed corpus through the same functions on stable.
+//!
+//! Not part of the API: hidden, and free to change in any release (like
+//! rustls `internal::fuzzing` and httparse `_benchable`).
+//!
+//! Every entry point takes raw bytes and panics when an invariant breaks. The
+//! structured targets decode their bytes with a small hand-written reader
+//! rather than with `arbitrary`: the library cannot depend on it (it is a
+//! dev-dependency at most), and a hand-written format has an inverse
+//! ([`frame_input`](crate::fuzzing::frame_input), [`ops_input`](crate::fuzzing::ops_input), [`roundtrip_input`](crate::fuzzing::roundtrip_input)), so the seed corpora
+//! are written by a test and stay valid across dependency upgrades.
+//!
+//! Adding a target is two lines here (the function and its row in
+//! [`TARGETS`](crate::fuzzing::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
+//!
+//! Layout: `input` (the byte reader, generated text), `receiver` (the polling
+//! loop and the checks every target shares), `wire` (an independent parser of
+//! what the crate writes), then one file per target.
+
+mod frames;
+mod handshake;
+mod input;
+mod ops;
+mod receiver;
+mod roundtrip;
+mod wire;
+
+pub use frames::{LIMITS, flags, frame_input};
+pub use ops::{FRAGMENT_SIZES, Op, ops_input};
+pub use roundtrip::{READ_SIZES, RoundtripMessage, roundtrip_input};
+
+use crate::Role;
+
+/// A fuzz target: bytes in, a panic if an invariant breaks.
+pub type Target = fn(&[u8]);
+
+/// Every target by name: the directory names under `fuzz/corpus/` and `fuzz/artifacts/`.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("frame_server", frame_server),
+    ("frame_client", frame_client),
+    ("connection_ops", connection_ops),
+    ("roundtrip", roundtrip),
+    ("handshake_request", handshake_request),
+    ("handshake_response", handshake_response),
+];
+
+/// Arbitrary bytes from a client, into a server; see [`frame_input`] for the
+/// layout. Checks: no panic; one error at most, after which (and after EOF
+/// or the peer's Close) nothing more is delivered or written; the Close
+/// carries the error's code or echoes the peer's; memory within the limits
+/// plus one read; work linear in the input; reading in chunks, streamed,
+/// gives what one read of whole messages gives.
+pub fn frame_server(data: &[u8]) {
+    frames::run(Role::Server, data);
+}
+
+/// [`frame_server`] for the other direction: a server's bytes into a client.
+pub fn frame_client(data: &[u8]) {
+    frames::run(Role::Client, data);
+}
+
+/// API calls on a client and a server interleaved with delivery of their
+/// output in arbitrary slices; see [`ops_input`]. Checks every call's result
+/// against a model, that each side receives exactly what the other sent, in
+/// order, that Pings are answered, that nothing follows a Close on the wire,
+/// and that both Closes leave both sides Closed.
+pub fn connection_ops(data: &[u8]) {
+    ops::run(data);
+}
+
+/// Generated messages sent by one role (whole, split by `fragment_size`, or
+/// by `send_fragment` with Pings between), checked frame by frame against an
+/// independent parser, then decoded by the other role from reads of one size;
+/// see [`roundtrip_input`].
+pub fn roundtrip(data: &[u8]) {
+    roundtrip::run(data);
+}
+
+/// Arbitrary bytes into the server's `RequestParser`, split by the first byte.
+/// Checks: no panic; work linear in the input; every rejection answers with a
+/// 4xx; every accepted request gets a 101 that our own client verifies.
+pub fn handshake_request(data: &[u8]) {
+    handshake::run_request(data);
+}
+
+/// Arbitrary bytes into the client's `ResponseParser` (after a split byte and
+/// a byte choosing the offers). Checks: no panic; work linear; an accepted
+/// response names only what was offered.
+pub fn handshake_response(data: &[u8]) {
+    handshake::run_response(data);
+}

@@ -1,0 +1,253 @@
+//! `frame_server`, `frame_client`: arbitrary bytes into one connection.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::input::Input;
+use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
+use super::wire::{parse_frames, wire_items};
+use crate::{CloseCode, Config, Error, Role, State};
+
+/// Bits of the first byte of a frame-target input ([`frame_input`](frame_input)).
+pub mod flags {
+    /// Poll with `poll_message` (default: `poll_event`).
+    pub const MESSAGES: u8 = 0x01;
+    /// Switch between `poll_event` and `poll_message` on every drain (API misuse).
+    pub const MIXED: u8 = 0x02;
+    /// `Config::auto_pong(false)`.
+    pub const NO_AUTO_PONG: u8 = 0x04;
+    /// `Config::dangerous_accept_unmasked_frames(true)`.
+    pub const ACCEPT_UNMASKED: u8 = 0x08;
+    /// Read through `read_buf` + `commit_read` (default: `receive`).
+    pub const READ_BUF: u8 = 0x10;
+    /// Call `receive_eof` after the last chunk.
+    pub const EOF: u8 = 0x20;
+    /// Never write the output (the peer does not read): it must stay bounded.
+    pub const NEVER_WRITE: u8 = 0x40;
+    /// Write only about half of the output after each chunk.
+    pub const PARTIAL_WRITES: u8 = 0x80;
+}
+
+/// Size limits chosen by a nibble of the second byte: the edges of each length form.
+pub const LIMITS: [usize; 16] = [
+    0,
+    1,
+    2,
+    125,
+    126,
+    127,
+    1000,
+    4096,
+    65535,
+    65536,
+    65537,
+    1 << 20,
+    16 << 20,
+    64 << 20,
+    usize::MAX,
+    usize::MAX,
+];
+
+/// Builds a frame-target input: `flags` (see [`flags`]), `limits` (low nibble
+/// indexes the frame-size limit, high nibble the message-size limit), up to 7
+/// chunk sizes (each byte `s` cuts `s + 1` bytes, cycled; none: one read), and
+/// the bytes that arrive. `small_read_buf` makes `read_buffer_size` 14;
+/// `close_first`: the receiver sends Close (1000) before anything arrives.
+pub fn frame_input(
+    flags: u8,
+    limits: u8,
+    (small_read_buf, close_first): (bool, bool),
+    splits: &[u8],
+    wire: &[u8],
+) -> Vec<u8> {
+    assert!(splits.len() <= 7);
+    let options = (u8::from(small_read_buf) << 3) | (u8::from(close_first) << 4);
+    let mut out = Vec::from([flags, limits, splits.len() as u8 | options]);
+    out.extend_from_slice(splits);
+    out.extend_from_slice(wire);
+    out
+}
+
+/// What one run of the frame targets saw.
+pub(super) struct FrameRun {
+    items: Vec<Item>,
+    error: Option<Error>,
+}
+
+pub(super) fn run(role: Role, data: &[u8]) {
+    let mut input = Input(data);
+    let flags = input.byte();
+    let limits = input.byte();
+    let sizes = input.byte();
+    let splits = input.bytes(usize::from(sizes & 7));
+    let wire = input.0;
+    let config = Config::default()
+        .max_frame_size(LIMITS[usize::from(limits & 15)])
+        .max_message_size(LIMITS[usize::from(limits >> 4)])
+        .auto_pong(flags & flags::NO_AUTO_PONG == 0)
+        .dangerous_accept_unmasked_frames(flags & flags::ACCEPT_UNMASKED != 0)
+        .read_buffer_size(if sizes & 8 != 0 { 0 } else { 4096 });
+    let mode = match flags & 3 {
+        0 => Mode::Events,
+        1 => Mode::Messages,
+        _ => Mode::Mixed,
+    };
+    let close_first = sizes & 0x10 != 0;
+    let run = run_frames(role, &config, mode, flags, close_first, splits, wire);
+    if mode != Mode::Mixed {
+        // The same bytes in one read, as whole messages: the same outcome.
+        let eof = flags & flags::EOF;
+        let whole = run_frames(role, &config, Mode::Messages, eof, close_first, &[], wire);
+        assert_eq!(run.items, whole.items, "split or streamed reading differs");
+        assert_eq!(run.error, whole.error, "split or streamed reading differs");
+    }
+}
+
+pub(super) fn run_frames(
+    role: Role,
+    config: &Config,
+    mode: Mode,
+    flags: u8,
+    close_first: bool,
+    splits: &[u8],
+    wire: &[u8],
+) -> FrameRun {
+    let mut rx = Receiver::new(role, config.clone(), mode, flags & flags::READ_BUF != 0);
+    if close_first {
+        rx.conn.close(CloseCode::NORMAL, "").expect("close");
+        assert_eq!(rx.conn.state(), State::Closing);
+    }
+    let write_all = flags & flags::PARTIAL_WRITES == 0;
+    let never_write = flags & flags::NEVER_WRITE != 0;
+    let mut out = Vec::new();
+    let mut error = None;
+    let mut largest_read = config.get_read_buffer_size();
+    let mut rest = wire;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = splits
+            .get(i % splits.len().max(1))
+            .map_or(rest.len(), |&s| usize::from(s) + 1);
+        let (chunk, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        i += 1;
+        largest_read = largest_read.max(chunk.len());
+        rx.feed(chunk);
+        error = error.or(rx.drain());
+        if never_write {
+            // A peer that never reads: the output must not pile up (one Pong
+            // pending, one in the buffer, a Close).
+            assert!(rx.conn.poll_output().len() <= 3 * CONTROL_FRAME);
+        } else {
+            rx.write(&mut out, write_all);
+        }
+        // Memory: at most one message (twice, for a Vec's doubling, once per
+        // kind), one read, a partial frame header or control frame, and the output.
+        let message = config.get_max_message_size().min(rx.fed);
+        let bound = 4 * message + 2 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        let held = rx.conn.buffered_capacity();
+        assert!(held <= bound, "holds {held} bytes, bound {bound}");
+    }
+    if flags & flags::EOF != 0 {
+        rx.conn.receive_eof();
+        let eof_error = rx.drain();
+        if let Some(e) = &eof_error {
+            assert_eq!(*e, Error::UnexpectedEof);
+            assert!(!rx.conn.is_failed());
+        }
+        error = error.or(eof_error);
+    }
+    rx.write(&mut out, true);
+    let eof = flags & flags::EOF != 0;
+    check_after(&mut rx, error.as_ref(), eof, close_first, &out);
+    FrameRun {
+        items: rx.items,
+        error,
+    }
+}
+
+/// After the input: the output is well-formed and ends as the outcome requires,
+/// further input is ignored, and the transport-close advice is right.
+pub(super) fn check_after(
+    rx: &mut Receiver,
+    error: Option<&Error>,
+    eof: bool,
+    close_first: bool,
+    out: &[u8],
+) {
+    let role = rx.conn.role();
+    let sent = wire_items(&parse_frames(out, role == Role::Client, true));
+    let pings: Vec<&Vec<u8>> = rx
+        .items
+        .iter()
+        .filter_map(|i| if let Item::Ping(p) = i { Some(p) } else { None })
+        .collect();
+    for item in &sent {
+        match item {
+            Item::Pong(p) => assert!(pings.contains(&p), "Pong for no Ping"),
+            Item::Close(_) => {}
+            _ => panic!("a receiver sent {item:?}"),
+        }
+    }
+    let close_sent = sent.last().and_then(|i| match i {
+        Item::Close(c) => Some(c.as_ref().map(|c| c.0)),
+        _ => None,
+    });
+    let close_received = rx.items.iter().find_map(|i| match i {
+        Item::Close(c) => Some(c.as_ref().map(|c| c.0)),
+        _ => None,
+    });
+    if close_first {
+        // Our Close went first; nothing follows it, not even for an error.
+        assert_eq!(sent, [Item::Close(Some((1000, String::new())))]);
+        if error.is_some_and(|e| *e != Error::UnexpectedEof) {
+            assert!(rx.conn.is_failed());
+        }
+    } else {
+        check_close_reply(rx, error, close_sent, close_received);
+    }
+    let state = rx.conn.state();
+    let ended = error.is_some() || close_received.is_some();
+    let expected = match (ended, close_first) {
+        (true, _) => State::Closed,
+        (false, true) => State::Closing,
+        (false, false) => State::Open,
+    };
+    assert_eq!(state, expected);
+    let server_done = close_received.is_some() && role == Role::Server;
+    assert_eq!(
+        rx.conn.wants_transport_close(),
+        rx.conn.is_failed() || eof || server_done
+    );
+    if ended {
+        assert!(rx.conn.send_text("late").is_err());
+        // Input after the end is discarded: no events, no output.
+        let items = rx.items.len();
+        rx.feed(b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58\x89\x00");
+        assert!(rx.drain().is_none());
+        assert_eq!(rx.items.len(), items);
+        assert!(rx.conn.poll_output().is_empty());
+    }
+}
+
+/// Without a Close of our own first: a failure sends the Close for its error,
+/// the peer's Close is echoed (§5.5.1, §7.1.7), and otherwise no Close is sent.
+pub(super) fn check_close_reply(
+    rx: &Receiver,
+    error: Option<&Error>,
+    close_sent: Option<Option<u16>>,
+    close_received: Option<Option<u16>>,
+) {
+    match (error, close_received) {
+        (Some(Error::UnexpectedEof), _) => assert_eq!(close_sent, None),
+        (Some(e), None) => {
+            assert!(rx.conn.is_failed());
+            let code = e.close_code().expect("peer errors carry a close code");
+            assert_eq!(close_sent, Some(Some(code.0)), "wrong Close for {e}");
+        }
+        (Some(e), Some(_)) => panic!("error {e} after a Close"),
+        // §5.5.1: the Close reply echoes the status code.
+        (None, Some(code)) => assert_eq!(close_sent, Some(code)),
+        (None, None) => assert_eq!(close_sent, None),
+    }
+}

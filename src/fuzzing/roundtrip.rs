@@ -1,0 +1,208 @@
+//! `roundtrip`: messages encoded by one role decode the same in the other.
+
+use alloc::vec::Vec;
+
+use super::FRAGMENT_SIZES;
+use super::input::{Input, kind_of, pattern_bytes, pattern_text};
+use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
+use super::wire::{parse_frames, wire_items};
+use crate::{Config, Connection, MessageKind, Role};
+
+/// One message of a [`roundtrip`](fn@super::roundtrip) input, with generated content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoundtripMessage {
+    /// 0 Text, 1 Binary, 2 Ping, 3 Pong.
+    pub kind: u8,
+    /// Payload length: below 1024, or 65533–65540 (the 16/64-bit edge).
+    /// Control frames take it modulo 126.
+    pub len: u32,
+    /// Seeds the generated content.
+    pub seed: u8,
+    /// Fragment lengths for `send_fragment` (data only, at most 7; the rest goes last).
+    pub fragments: [u8; 7],
+    /// How many of `fragments` are used; 0 sends the message whole.
+    pub fragment_count: u8,
+    /// Sends a Ping between fragments.
+    pub ping_between: bool,
+}
+
+/// Builds a [`roundtrip`](fn@super::roundtrip) input. `flags`: `0x01` the sender is the server,
+/// bits 1–3 pick its `fragment_size` from [`FRAGMENT_SIZES`], `0x10` the
+/// receiver uses `poll_event`, bits 5–7 pick the read sizes from [`READ_SIZES`].
+pub fn roundtrip_input(flags: u8, messages: &[RoundtripMessage]) -> Vec<u8> {
+    let mut out = Vec::from([flags]);
+    for m in messages {
+        let big = m.len >= BIG_BASE as u32;
+        let field = if big { m.len - BIG_BASE as u32 } else { m.len };
+        assert!(
+            field < if big { 8 } else { 1024 },
+            "length {} not encodable",
+            m.len
+        );
+        let tag = m.kind | (u8::from(big) << 2) | (m.fragment_count << 3);
+        out.push(tag | (u8::from(m.ping_between) << 6));
+        out.extend_from_slice(&(field as u16).to_be_bytes());
+        out.push(m.seed);
+        out.extend_from_slice(&m.fragments[..usize::from(m.fragment_count)]);
+    }
+    out
+}
+
+/// The smallest large length: 65533–65540 cross the 16/64-bit length edge.
+const BIG_BASE: usize = 65533;
+
+/// Read sizes the receiver of [`roundtrip`](fn@super::roundtrip) may use (0: everything at once).
+pub const READ_SIZES: [usize; 8] = [0, 1, 2, 3, 7, 14, 125, 4096];
+
+/// Sends generated messages from one role (whole, split by `fragment_size`, or
+/// by `send_fragment`, with Pings between fragments), checks each command's
+/// frames against the reference parser, and checks that the other role decodes
+/// the same messages from the wire cut into reads of one size.
+pub(super) fn run(data: &[u8]) {
+    let mut input = Input(data);
+    let flags = input.byte();
+    let (sender_role, receiver_role) = if flags & 1 != 0 {
+        (Role::Server, Role::Client)
+    } else {
+        (Role::Client, Role::Server)
+    };
+    let fragment_size = FRAGMENT_SIZES[usize::from((flags >> 1) & 7)];
+    let config = Config::default().fragment_size(fragment_size);
+    let mut sender = Connection::with_mask_seed(sender_role, config, [0xA5; 32]);
+    let mut expected = Vec::new();
+    let mut wire = Vec::new();
+    while !input.is_empty() {
+        let tag = input.byte();
+        // Random large sizes cost time and find nothing that the edges do not.
+        let field = usize::from(input.u16());
+        let len = if tag & 4 != 0 {
+            BIG_BASE + field % 8
+        } else {
+            field % 1024
+        };
+        let seed = input.byte();
+        let cuts = input.bytes(usize::from((tag >> 3) & 7));
+        let masked = sender_role == Role::Client;
+        let mut sent = |conn: &mut Connection, item: Item, frames: usize| {
+            let out = conn.poll_output().to_vec();
+            conn.advance_output(out.len()).expect("advance");
+            let parsed = parse_frames(&out, masked, true);
+            assert_eq!(parsed.len(), frames, "frames for {item:?}");
+            wire.extend_from_slice(&out);
+            parsed
+        };
+        match tag & 3 {
+            kind @ (0 | 1) if cuts.is_empty() => {
+                let item = if kind == 0 {
+                    Item::Text(pattern_text(len, seed))
+                } else {
+                    Item::Binary(pattern_bytes(len, seed))
+                };
+                let (kind, bytes) = match &item {
+                    Item::Text(t) => (MessageKind::Text, t.as_bytes()),
+                    Item::Binary(b) => (MessageKind::Binary, b.as_slice()),
+                    _ => unreachable!(),
+                };
+                match kind {
+                    MessageKind::Text => sender.send_text(core::str::from_utf8(bytes).unwrap()),
+                    MessageKind::Binary => sender.send_binary(bytes),
+                }
+                .expect("send");
+                // §5.4: split into frames of `fragment_size`, only the last with FIN.
+                let size = fragment_size.unwrap_or(usize::MAX);
+                let count = if bytes.len() > size {
+                    bytes.len().div_ceil(size)
+                } else {
+                    1
+                };
+                let frames = sent(&mut sender, item.clone(), count);
+                for (i, f) in frames.iter().enumerate() {
+                    assert_eq!(f.fin, i + 1 == count);
+                    assert_eq!(f.opcode == 0, i > 0);
+                    assert!(f.payload.len() <= size);
+                }
+                expected.push(item);
+            }
+            kind @ (0 | 1) => {
+                let kind = kind_of(kind == 1);
+                let bytes = match kind {
+                    MessageKind::Text => pattern_text(len, seed).into_bytes(),
+                    MessageKind::Binary => pattern_bytes(len, seed),
+                };
+                let mut rest = bytes.as_slice();
+                for (i, &cut) in cuts.iter().enumerate() {
+                    let is_last = i + 1 == cuts.len();
+                    let n = if is_last {
+                        rest.len()
+                    } else {
+                        usize::from(cut).min(rest.len())
+                    };
+                    let (piece, tail) = rest.split_at(n);
+                    rest = tail;
+                    sender
+                        .send_fragment(kind, piece, is_last)
+                        .expect("fragment");
+                    let frames = sent(&mut sender, Item::Binary(piece.to_vec()), 1);
+                    assert_eq!(frames[0].payload, piece);
+                    assert_eq!((frames[0].fin, frames[0].opcode == 0), (is_last, i > 0));
+                    if tag & 0x40 != 0 && !is_last {
+                        sender.send_ping(&[seed]).expect("ping");
+                        sent(&mut sender, Item::Ping(Vec::from([seed])), 1);
+                        expected.push(Item::Ping(Vec::from([seed])));
+                    }
+                }
+                expected.push(Item::data(kind, bytes));
+            }
+            kind => {
+                let payload = pattern_bytes(len % 126, seed);
+                if kind == 2 {
+                    sender.send_ping(&payload).expect("ping");
+                    expected.push(Item::Ping(payload.clone()));
+                } else {
+                    sender.send_pong(&payload).expect("pong");
+                    expected.push(Item::Pong(payload.clone()));
+                }
+                sent(&mut sender, Item::Ping(payload), 1);
+            }
+        }
+    }
+    assert_eq!(
+        wire_items(&parse_frames(&wire, sender_role == Role::Client, true)),
+        expected
+    );
+    let mode = if flags & 0x10 != 0 {
+        Mode::Events
+    } else {
+        Mode::Messages
+    };
+    let mut rx = Receiver::new(receiver_role, Config::default(), mode, false);
+    // Tiny reads of a large wire cost much and find nothing more: at most
+    // 4096 reads (a 64 KiB message still splits its header and payload).
+    let read = match READ_SIZES[usize::from(flags >> 5)] {
+        0 => 0,
+        n => n.max(wire.len() / 4096),
+    };
+    let largest = expected.iter().map(item_len).max().unwrap_or(0);
+    for chunk in wire.chunks(if read == 0 { wire.len().max(1) } else { read }) {
+        rx.feed(chunk);
+        if let Some(e) = rx.drain() {
+            panic!("honest sender caused {e}");
+        }
+        let bound = 4 * largest + 2 * (read.max(4096) + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        let bound = if read == 0 {
+            bound + 2 * wire.len()
+        } else {
+            bound
+        };
+        assert!(rx.conn.buffered_capacity() <= bound, "receiver memory");
+    }
+    assert_eq!(rx.items, expected, "decoded messages differ");
+}
+
+pub(super) fn item_len(item: &Item) -> usize {
+    match item {
+        Item::Text(t) => t.len(),
+        Item::Binary(b) | Item::Ping(b) | Item::Pong(b) => b.len(),
+        Item::Close(_) => 0,
+    }
+}

@@ -1,0 +1,109 @@
+//! An independent reading of the wire (§5.2), to check what the encoder writes.
+
+use alloc::vec::Vec;
+
+use super::input::kind_of;
+use super::receiver::Item;
+use crate::{CloseCode, MessageKind};
+
+/// A frame as the reference parser saw it, unmasked.
+pub(super) struct WireFrame {
+    pub(super) fin: bool,
+    pub(super) opcode: u8,
+    pub(super) payload: Vec<u8>,
+}
+
+/// Parses one frame at the start of `wire` byte by byte, as §5.2 draws it,
+/// without `frame::FrameHeader`. Panics on what this crate must never write;
+/// `None` if the frame is incomplete.
+pub(super) fn parse_frame(wire: &[u8], masked: bool) -> Option<(WireFrame, usize)> {
+    let (&b0, &b1) = (wire.first()?, wire.get(1)?);
+    assert_eq!(b0 & 0x70, 0, "RSV bits set");
+    assert_eq!(b1 & 0x80 != 0, masked, "mask bit wrong for the role");
+    let opcode = b0 & 0x0F;
+    assert!(matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10), "opcode {opcode}");
+    let mut pos = 2;
+    let mut len = u64::from(b1 & 0x7F);
+    let extended = match len {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    if extended > 0 {
+        let bytes = wire.get(2..2 + extended)?;
+        len = bytes.iter().fold(0, |acc, &b| (acc << 8) | u64::from(b));
+        let least = if extended == 2 { 126 } else { 65536 };
+        assert!(len >= least && len < 1 << 63, "length not minimal");
+        pos += extended;
+    }
+    let mut key = [0u8; 4];
+    if masked {
+        key.copy_from_slice(wire.get(pos..pos + 4)?);
+        pos += 4;
+    }
+    let len = usize::try_from(len).ok()?;
+    let body = wire.get(pos..pos.checked_add(len)?)?;
+    let payload = body.iter().enumerate().map(|(i, b)| b ^ key[i % 4]);
+    let frame = WireFrame {
+        fin: b0 & 0x80 != 0,
+        opcode,
+        payload: payload.collect(),
+    };
+    if opcode >= 8 {
+        assert!(frame.fin && len <= 125, "bad control frame");
+    }
+    Some((frame, pos + len))
+}
+
+/// All complete frames in `wire`; `exact`: there must be no trailing partial frame.
+pub(super) fn parse_frames(mut wire: &[u8], masked: bool, exact: bool) -> Vec<WireFrame> {
+    let mut frames = Vec::new();
+    while let Some((frame, n)) = parse_frame(wire, masked) {
+        frames.push(frame);
+        wire = &wire[n..];
+    }
+    assert!(!exact || wire.is_empty(), "trailing partial frame");
+    frames
+}
+
+/// Reassembles frames into items as a peer would (§5.4); asserts the order
+/// rules, valid text and close bodies, and that nothing follows a Close.
+pub(super) fn wire_items(frames: &[WireFrame]) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut message: Option<(MessageKind, Vec<u8>)> = None;
+    for f in frames {
+        assert!(
+            !matches!(items.last(), Some(Item::Close(_))),
+            "frame after Close"
+        );
+        let item = match f.opcode {
+            0..=2 => {
+                let (_, data) = match (f.opcode, &mut message) {
+                    (0, Some(m)) => m,
+                    (1 | 2, None) => message.insert((kind_of(f.opcode == 2), Vec::new())),
+                    _ => panic!("data frames out of order"),
+                };
+                data.extend_from_slice(&f.payload);
+                if !f.fin {
+                    continue;
+                }
+                let (kind, data) = message.take().expect("message in progress");
+                Item::data(kind, data)
+            }
+            9 => Item::Ping(f.payload.clone()),
+            10 => Item::Pong(f.payload.clone()),
+            _ => Item::Close(match f.payload.as_slice() {
+                [] => None,
+                [hi, lo, reason @ ..] => {
+                    let code = u16::from_be_bytes([*hi, *lo]);
+                    assert!(CloseCode(code).is_valid_on_wire(), "close code {code}");
+                    let reason = core::str::from_utf8(reason).expect("close reason UTF-8");
+                    Some((code, reason.into()))
+                }
+                [_] => panic!("one-byte Close body"),
+            }),
+        };
+        items.push(item);
+    }
+    items
+}

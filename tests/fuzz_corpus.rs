@@ -1,0 +1,582 @@
+//! Replays every input under `fuzz/corpus/` and `fuzz/artifacts/` through the
+//! same `rfc6455::fuzzing` function its fuzz target calls, so that whatever the
+//! fuzzer once found stays fixed on stable, without cargo-fuzz.
+//!
+//! A crash worth keeping goes into `fuzz/corpus/<target>/regression-<name>`
+//! (minimised with `cargo +nightly fuzz tmin`); `fuzz/.gitignore` keeps only
+//! `seed-*` and `regression-*` files, so fuzzing runs leave git clean.
+//!
+//! Also owns the seed corpus: `seed_corpus_is_current` checks that the
+//! committed `seed-*` files are exactly what `seeds()` builds. To change them,
+//! edit `seeds()` and run
+//! `RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use rfc6455::MessageKind::{Binary, Text};
+use rfc6455::fuzzing::{
+    FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, flags, frame_input, ops_input, roundtrip_input,
+};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn target(name: &str) -> fn(&[u8]) {
+    TARGETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("fuzz/corpus/{name}: no such target in fuzzing::TARGETS"))
+        .1
+}
+
+/// Every file under `fuzz/{corpus,artifacts}/<target>/`.
+fn corpus_files() -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    for top in ["corpus", "artifacts"] {
+        let Ok(dirs) = fs::read_dir(fuzz_dir().join(top)) else {
+            continue;
+        };
+        for dir in dirs {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            for file in fs::read_dir(&dir).unwrap() {
+                let path = file.unwrap().path();
+                if path.is_file() {
+                    files.push((name.clone(), path));
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn replay_corpus_and_artifacts() {
+    let files = corpus_files();
+    assert!(files.len() >= TARGETS.len(), "no corpus found under fuzz/");
+    let mut failed = Vec::new();
+    for (name, path) in &files {
+        let run = target(name);
+        let data = fs::read(path).unwrap();
+        if catch_unwind(AssertUnwindSafe(|| run(&data))).is_err() {
+            failed.push(path.display().to_string());
+        }
+    }
+    assert!(failed.is_empty(), "inputs that fail: {failed:#?}");
+}
+
+#[test]
+fn every_target_has_seeds() {
+    let seeds = seeds();
+    for (name, _) in TARGETS {
+        assert!(seeds.keys().any(|(t, _)| t == name), "{name} has no seeds");
+    }
+}
+
+#[test]
+fn seed_corpus_is_current() {
+    let seeds = seeds();
+    let write = std::env::var_os("RFC6455_WRITE_SEEDS").is_some();
+    let mut stale = Vec::new();
+    for (name, _) in TARGETS {
+        let dir = fuzz_dir().join("corpus").join(name);
+        if write {
+            fs::create_dir_all(&dir).unwrap();
+        }
+        for file in fs::read_dir(&dir).into_iter().flatten() {
+            let path = file.unwrap().path();
+            let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let ours = seeds.contains_key(&(name.to_string(), file_name.clone()));
+            if file_name.starts_with("seed-") && !ours {
+                if write {
+                    fs::remove_file(&path).unwrap();
+                } else {
+                    stale.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let mut total = 0;
+    for ((name, file), bytes) in &seeds {
+        total += bytes.len();
+        let path = fuzz_dir().join("corpus").join(name).join(file);
+        if write {
+            fs::write(&path, bytes).unwrap();
+        } else if fs::read(&path).ok().as_ref() != Some(bytes) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        seeds.len() < 100 && total < 1 << 20,
+        "keep the seed corpus small"
+    );
+    assert!(
+        stale.is_empty(),
+        "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus: {stale:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The seeds.
+
+/// A frame with an explicit first byte, declared length and optional mask;
+/// `payload` may be shorter than `declared` (a truncated frame).
+fn frame(first: u8, declared: u64, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    let mut out = vec![first];
+    if declared < 126 {
+        out.push(m | declared as u8);
+    } else if declared <= 0xFFFF {
+        out.push(m | 126);
+        out.extend_from_slice(&(declared as u16).to_be_bytes());
+    } else {
+        out.push(m | 127);
+        out.extend_from_slice(&declared.to_be_bytes());
+    }
+    if let Some(key) = mask {
+        out.extend_from_slice(&key);
+    }
+    let key = mask.unwrap_or_default();
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    out
+}
+
+/// The RFC 6455 §5.7 masking key.
+const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// Limits byte: 16 MiB frames, 64 MiB messages (the defaults).
+const DEFAULT_LIMITS: u8 = 0xDC;
+
+/// Wire seeds for one direction: `(name, limits, wire)`. `mask` is the key a
+/// client would use (None for frames to a client).
+fn wire_seeds(mask: Option<[u8; 4]>) -> Vec<(&'static str, u8, Vec<u8>)> {
+    let f = |first: u8, payload: &[u8]| frame(first, payload.len() as u64, mask, payload);
+    let fh = |first: u8, declared: u64, payload: &[u8]| frame(first, declared, mask, payload);
+    let cat = |parts: &[Vec<u8>]| parts.concat();
+    let l = DEFAULT_LIMITS;
+    let zero_cont: Vec<Vec<u8>> = std::iter::once(f(0x01, b"a"))
+        .chain(std::iter::repeat_n(f(0x00, b""), 400))
+        .chain([f(0x80, b"b")])
+        .collect();
+    let pings: Vec<Vec<u8>> = (0..100u8).map(|i| f(0x89, &[i; 4])).collect();
+    let mut top_bit = frame(0x82, 1 << 40, mask, b"");
+    top_bit[2] = 0x80;
+    // 127-length with 0x7FFF_FFFF_FFFF_FFFF and a mask: 14 bytes, plus one of payload.
+    let overflow = frame(0x82, (1 << 63) - 1, Some(KEY), b"x");
+    let mut non_minimal = frame(0x82, 200, mask, &[1; 10]);
+    non_minimal[2..4].copy_from_slice(&100u16.to_be_bytes());
+    vec![
+        ("rfc-5.7-text-hello", l, f(0x81, b"Hello")),
+        (
+            "rfc-5.7-fragmented-hello",
+            l,
+            cat(&[f(0x01, b"Hel"), f(0x80, b"lo")]),
+        ),
+        (
+            "rfc-5.7-ping-pong",
+            l,
+            cat(&[f(0x89, b"Hello"), f(0x8A, b"Hello")]),
+        ),
+        ("rfc-5.7-binary-256", l, f(0x82, &[0xAB; 256])),
+        ("rfc-5.7-binary-64k-header", l, fh(0x82, 65536, &[1; 64])),
+        ("len-125", l, f(0x82, &[7; 125])),
+        ("len-126", l, f(0x81, &[b'x'; 126])),
+        ("len-127", l, f(0x82, &[9; 127])),
+        ("len-65535-header", l, fh(0x82, 65535, &[2; 64])),
+        ("len-65536-header", l, fh(0x81, 65536, b"abc")),
+        ("close-empty", l, f(0x88, b"")),
+        ("close-1000-reason", l, f(0x88, b"\x03\xe8bye")),
+        ("close-4999", l, f(0x88, b"\x13\x87")),
+        ("close-1005-invalid", l, f(0x88, b"\x03\xed")),
+        ("close-0999-invalid", l, f(0x88, b"\x03\xe7")),
+        ("close-5000-invalid", l, f(0x88, b"\x13\x88")),
+        ("close-one-byte", l, f(0x88, b"\x03")),
+        ("close-bad-utf8-reason", l, f(0x88, b"\x03\xe8\xff")),
+        ("cve-2022-35922-len-2p40", l, fh(0x82, 1 << 40, b"")),
+        ("cve-2022-35922-len-2p63m1", l, fh(0x82, (1 << 63) - 1, b"")),
+        ("cve-2020-13935-top-bit", l, top_bit),
+        ("header-overflow-14-bytes", 0xEE, overflow),
+        ("zero-length-continuations", l, zero_cont.concat()),
+        ("ping-flood", l, pings.concat()),
+        (
+            // Fragments within the frame limit (1000) that sum past the message limit.
+            "cve-2020-27813-fragments-with-ping",
+            0x66,
+            cat(&[f(0x02, &[1; 600]), f(0x89, b"p"), f(0x80, &[2; 600])]),
+        ),
+        ("non-minimal-length", l, non_minimal),
+        ("reserved-opcode-rsv", l, cat(&[f(0x83, b""), f(0xC1, b"")])),
+        (
+            "utf8-split-across-fragments",
+            l,
+            cat(&[
+                f(0x01, "€".as_bytes().split_at(1).0),
+                f(0x80, &"€".as_bytes()[1..]),
+            ]),
+        ),
+        (
+            "utf8-invalid",
+            l,
+            cat(&[f(0x01, b"\xe0"), f(0x80, b"\x80")]),
+        ),
+    ]
+}
+
+/// Every seed file: `(target, file name) -> bytes`.
+fn seeds() -> BTreeMap<(String, String), Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut add = |target: &str, name: String, bytes: Vec<u8>| {
+        TARGETS.iter().find(|(t, _)| *t == target).unwrap();
+        assert!(out.insert((target.into(), name), bytes).is_none());
+    };
+    for (target, mask) in [("frame_server", Some(KEY)), ("frame_client", None)] {
+        for (i, (name, limits, wire)) in wire_seeds(mask).into_iter().enumerate() {
+            // Vary the reading: streaming or whole messages, cut in varied reads.
+            let (f, splits): (u8, &[u8]) = match i % 4 {
+                0 => (0, &[]),
+                1 => (flags::MESSAGES, &[0]),
+                2 => (flags::READ_BUF | flags::EOF, &[2, 6]),
+                _ => (flags::MESSAGES | flags::NEVER_WRITE, &[124, 0, 13]),
+            };
+            let options = (i % 3 == 0, i % 5 == 4);
+            let bytes = frame_input(f, limits, options, splits, &wire);
+            add(target, format!("seed-{name}"), bytes);
+        }
+    }
+    let unmasked = frame(0x81, 2, None, b"hi");
+    add(
+        "frame_server",
+        "seed-unmasked-frame".into(),
+        frame_input(0, DEFAULT_LIMITS, (false, false), &[], &unmasked),
+    );
+    add(
+        "frame_server",
+        "seed-unmasked-accepted".into(),
+        frame_input(
+            flags::ACCEPT_UNMASKED,
+            DEFAULT_LIMITS,
+            (false, false),
+            &[],
+            &unmasked,
+        ),
+    );
+    for (name, c, s, ops) in ops_seeds() {
+        add(
+            "connection_ops",
+            format!("seed-{name}"),
+            ops_input(c, s, &ops),
+        );
+    }
+    for (name, split, bytes) in handshake_request_seeds() {
+        let mut input = vec![split];
+        input.extend_from_slice(bytes.as_bytes());
+        add("handshake_request", format!("seed-{name}"), input);
+    }
+    for (name, split, offers, bytes) in handshake_response_seeds() {
+        let mut input = vec![split, offers];
+        input.extend_from_slice(bytes.as_bytes());
+        add("handshake_response", format!("seed-{name}"), input);
+    }
+    for (name, f, messages) in roundtrip_seeds() {
+        add(
+            "roundtrip",
+            format!("seed-{name}"),
+            roundtrip_input(f, &messages),
+        );
+    }
+    out
+}
+
+fn ops_seeds() -> Vec<(&'static str, u8, u8, Vec<Op>)> {
+    let all = |server| Op::DeliverAll { server };
+    let text = |server, t: &str| Op::Text {
+        server,
+        text: t.into(),
+    };
+    let ping = |server, p: &[u8]| Op::Ping {
+        server,
+        payload: p.to_vec(),
+    };
+    let frag = |server, kind, d: &[u8], is_last| Op::Fragment {
+        server,
+        kind,
+        data: d.to_vec(),
+        is_last,
+    };
+    let close = |server, code, reason: &str| Op::Close {
+        server,
+        code,
+        reason: reason.into(),
+    };
+    let fragment_1 = FRAGMENT_SIZES.iter().position(|s| *s == Some(1)).unwrap() as u8;
+    vec![
+        (
+            "exchange",
+            0,
+            0x10,
+            vec![
+                text(false, "ab é€🎉中"),
+                all(false),
+                Op::Binary {
+                    server: true,
+                    data: vec![0, 1, 2],
+                },
+                all(true),
+            ],
+        ),
+        (
+            "ping-answered",
+            0x10,
+            0,
+            vec![ping(false, b"are you there"), all(false), all(true)],
+        ),
+        (
+            "close-from-client",
+            0,
+            0,
+            vec![close(false, 1000, "bye"), all(false), all(true)],
+        ),
+        (
+            "simultaneous-close",
+            0x20,
+            0x60,
+            vec![
+                close(false, 1001, ""),
+                close(true, 4000, "a"),
+                all(false),
+                all(true),
+            ],
+        ),
+        (
+            "fragments-with-ping-bytewise",
+            fragment_1,
+            0x10,
+            vec![
+                frag(false, Text, "€".as_bytes().split_at(2).0, false),
+                ping(false, b"x"),
+                frag(false, Text, &"€".as_bytes()[2..], true),
+                Op::Deliver {
+                    server: false,
+                    max: 1,
+                },
+                Op::Deliver {
+                    server: false,
+                    max: 3,
+                },
+                all(false),
+                all(true),
+            ],
+        ),
+        (
+            "big-messages",
+            5,
+            6,
+            vec![
+                Op::Big {
+                    server: false,
+                    kind: Binary,
+                    size: 5,
+                },
+                Op::Big {
+                    server: true,
+                    kind: Text,
+                    size: 1,
+                },
+                all(false),
+                all(true),
+            ],
+        ),
+        (
+            "misuse",
+            0,
+            0,
+            vec![
+                ping(false, &[0; 126]),
+                close(false, 1005, ""),
+                frag(false, Binary, b"a", false),
+                text(false, "no"),
+                frag(false, Text, b"b", true),
+                frag(false, Binary, b"\xff", true),
+                frag(true, Text, b"\xc3", false),
+                frag(true, Text, b"(", true),
+                close(false, 1000, ""),
+                text(false, "late"),
+                all(false),
+                all(true),
+            ],
+        ),
+        (
+            "eof-mid-message",
+            0x08,
+            0x18,
+            vec![
+                text(true, "partial"),
+                Op::Deliver {
+                    server: true,
+                    max: 4,
+                },
+                Op::Eof,
+                text(true, "after"),
+            ],
+        ),
+        (
+            "pong-unsolicited-and-auto",
+            0,
+            0,
+            vec![
+                ping(true, b"p"),
+                Op::Pong {
+                    server: false,
+                    payload: b"p".to_vec(),
+                },
+                all(true),
+                all(false),
+                all(true),
+            ],
+        ),
+    ]
+}
+
+fn roundtrip_seeds() -> Vec<(&'static str, u8, Vec<RoundtripMessage>)> {
+    let m = |kind, len, fragments: &[u8], ping_between| {
+        let mut f = [0; 7];
+        f[..fragments.len()].copy_from_slice(fragments);
+        RoundtripMessage {
+            kind,
+            len,
+            seed: len as u8,
+            fragments: f,
+            fragment_count: fragments.len() as u8,
+            ping_between,
+        }
+    };
+    let lengths: Vec<RoundtripMessage> = [0, 1, 125, 126, 127, 65535, 65536]
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| m((i % 2) as u8, len, &[], false))
+        .collect();
+    vec![
+        ("lengths-client-to-server", 0x00, lengths.clone()),
+        (
+            "lengths-server-to-client-bytewise",
+            0x31,
+            lengths[..5].to_vec(),
+        ),
+        (
+            "fragment-size-125-events",
+            (5 << 1) | 0x10 | (4 << 5),
+            vec![m(0, 300, &[], false), m(1, 126, &[], false)],
+        ),
+        (
+            "send-fragment-with-pings",
+            0x01 | (6 << 5),
+            vec![
+                m(0, 40, &[1, 5, 0, 9], true),
+                m(1, 200, &[100], true),
+                m(2, 5, &[], false),
+            ],
+        ),
+        (
+            "control-frames",
+            0x10,
+            vec![m(2, 125, &[], false), m(3, 0, &[], false)],
+        ),
+    ]
+}
+
+/// The §1.3 request and variants: (name, split byte, bytes).
+fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
+    let rfc = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+               Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+               Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
+               Sec-WebSocket-Version: 13\r\n\r\n";
+    let with = |extra: &str| rfc.replace("Sec-WebSocket-Version: 13\r\n", extra);
+    vec![
+        ("rfc-request", 0, rfc.to_string()),
+        ("rfc-request-bytewise", 0x11, rfc.to_string()),
+        (
+            "rfc-request-pipelined-frame",
+            0x70,
+            format!("{rfc}\u{81}\u{85}"),
+        ),
+        (
+            "extensions-quoted",
+            0x3A,
+            with(
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=\"15\", x; y=\"a\\\"b\"\r\nSec-WebSocket-Version: 13\r\n",
+            ),
+        ),
+        (
+            "extensions-unclosed-quote",
+            0,
+            with("Sec-WebSocket-Extensions: foo; bar=\"unclosed\r\nSec-WebSocket-Version: 13\r\n"),
+        ),
+        ("version-8", 0, with("Sec-WebSocket-Version: 8\r\n")),
+        (
+            "duplicate-key",
+            0,
+            with("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"),
+        ),
+        ("post", 0, rfc.replacen("GET", "POST", 1)),
+        (
+            "plain-http",
+            0,
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_string(),
+        ),
+        (
+            "tls-client-hello",
+            0,
+            "\u{16}\u{3}\u{1}\u{0}\u{a5}\u{1}\u{0}".to_string(),
+        ),
+    ]
+}
+
+/// The §1.3 response and variants: (name, split byte, offers byte, bytes).
+/// Nonce [7; 16] is `BwcHBwcHBwcHBwcHBwcHBw==`, answered by the accept value below.
+fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
+    let accept = rfc6455::accept_key(b"BwcHBwcHBwcHBwcHBwcHBw==");
+    let ok = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    let with = |extra: &str| ok.replace("\r\n\r\n", &format!("\r\n{extra}\r\n\r\n"));
+    vec![
+        ("accepted", 0, 0, ok.clone()),
+        ("accepted-bytewise", 0x11, 0, ok.clone()),
+        ("subprotocol", 0x52, 1, with("Sec-WebSocket-Protocol: chat")),
+        (
+            "unoffered-subprotocol",
+            0,
+            0,
+            with("Sec-WebSocket-Protocol: chat"),
+        ),
+        (
+            "extension",
+            0,
+            2,
+            with("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover"),
+        ),
+        (
+            "redirect",
+            0,
+            0,
+            "HTTP/1.1 302 Found\r\nLocation: ws://elsewhere/\r\nContent-Length: 5\r\n\r\nmoved"
+                .to_string(),
+        ),
+        (
+            "wrong-accept",
+            0,
+            0,
+            ok.replace(&accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        ),
+        ("pipelined-frame", 0x40, 0, format!("{ok}\u{81}\u{2}hi")),
+    ]
+}
