@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{Seen, drain_output, feed_event_pieces, feed_events, feed_messages};
+use common::{
+    Seen, drain_output, feed_event_pieces, feed_events, feed_messages, feed_messages_read_buf,
+};
 use proptest::prelude::*;
 use rfc6455::{Config, Connection, MessageKind, Role};
 
@@ -115,6 +117,10 @@ proptest! {
         prop_assert_eq!(&feed_messages(&mut receiver, &wire, &chunks).unwrap(), &expected);
         let mut receiver = Connection::new(to, Config::default());
         prop_assert_eq!(&feed_events(&mut receiver, &wire, &chunks).unwrap(), &expected);
+        // Reading straight into the connection's buffer, whose offer shrinks to
+        // the rest of a frame while a whole message is awaited.
+        let mut receiver = Connection::new(to, Config::default().read_buffer_size(64));
+        prop_assert_eq!(&feed_messages_read_buf(&mut receiver, &wire, &chunks).unwrap(), &expected);
     }
 
     #[test]

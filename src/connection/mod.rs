@@ -94,6 +94,8 @@ pub struct Connection {
     frame: Option<InFrame>,
     /// The data message being received, if it has started.
     incoming: Option<InMessage>,
+    /// `poll_message` is waiting for the rest of `frame` to lend it whole.
+    awaiting_whole: bool,
     recv_utf8: Utf8Validator,
     /// Assembly buffers for `poll_message`, used only for messages that span
     /// more than one chunk.
@@ -201,6 +203,7 @@ impl Connection {
             rend: 0,
             frame: None,
             incoming: None,
+            awaiting_whole: false,
             recv_utf8: Utf8Validator::default(),
             assembled_text: String::new(),
             assembled_binary: Vec::new(),
@@ -250,7 +253,8 @@ impl Connection {
     }
 
     /// Releases buffer capacity not holding data, e.g. when a connection goes
-    /// idle after large messages. Buffers over 1 MiB are released by themselves.
+    /// idle after large messages. Buffers over 4 MiB are released by themselves once
+    /// empty; smaller ones are kept so that messages of similar size reuse them.
     pub fn shrink_buffers(&mut self) {
         if self.rpos == self.rend {
             self.rpos = 0;

@@ -12,7 +12,7 @@ use crate::frame::{FrameHeader, HeaderStatus, OpCode, apply_mask};
 /// Receive and assembly buffers above this capacity are released once empty,
 /// so one large message does not pin memory on an idle connection, while
 /// messages up to this size reuse their buffer.
-const KEEP_CAPACITY: usize = 1 << 20;
+const KEEP_CAPACITY: usize = 4 << 20;
 
 /// RSV bits claimed by negotiated extensions (§5.8, §9). None yet: an extension
 /// such as permessage-deflate (RFC 7692) would claim RSV1 here and transform
@@ -67,13 +67,38 @@ impl Connection {
     /// ```
     pub fn read_buf(&mut self) -> &mut [u8] {
         self.compact();
-        let want = self.rend + self.config.get_read_buffer_size();
-        if self.rbuf.len() < want {
-            // Offer all the capacity the growth gave, for fewer, larger reads.
-            self.rbuf.reserve(want - self.rbuf.len());
-            self.rbuf.resize(self.rbuf.capacity(), 0);
+        let room = self.config.get_read_buffer_size();
+        let spare = self.rbuf.len() - self.rend;
+        match self.missing_whole_frame() {
+            // `poll_message` awaits the rest of a frame: offer exactly that, so
+            // the read ends at the frame's end and the buffer empties when the
+            // message is taken (no bytes of the next frame to move). Growth
+            // doubles with what has arrived, never past the frame.
+            Some(missing) => {
+                let offer = missing.min(room.max(spare).max(self.rend));
+                if spare < offer {
+                    self.rbuf.resize(self.rend + offer, 0);
+                }
+                &mut self.rbuf[self.rend..self.rend + offer]
+            }
+            None => {
+                if spare < room {
+                    // Offer all the capacity the growth gave, for fewer, larger reads.
+                    self.rbuf.reserve(room - spare);
+                    self.rbuf.resize(self.rbuf.capacity(), 0);
+                }
+                &mut self.rbuf[self.rend..]
+            }
         }
-        &mut self.rbuf[self.rend..]
+    }
+
+    /// Payload bytes still missing from a frame `poll_message` waits for whole.
+    fn missing_whole_frame(&self) -> Option<usize> {
+        let frame = self.frame.as_ref().filter(|_| self.awaiting_whole)?;
+        let remaining = frame.header.payload_len - frame.done;
+        let missing = remaining.checked_sub((self.rend - self.rpos) as u64)?;
+        // At most `max_frame_size`, which is a usize.
+        usize::try_from(missing).ok().filter(|&m| m > 0)
     }
 
     /// Records that `n` bytes were read into [`read_buf`](Self::read_buf).
@@ -244,6 +269,7 @@ impl Connection {
     /// Fails the connection (§7.1.7): queues the Close frame for `err` unless one
     /// was sent, and discards all further input.
     fn fail(&mut self, err: Error) -> Error {
+        self.awaiting_whole = false;
         self.rpos = self.rend;
         self.frame = None;
         self.incoming = None;
@@ -299,8 +325,10 @@ impl Connection {
                             return Err(self.fail(ProtocolError::InvalidUtf8.into()));
                         }
                     }
+                    self.awaiting_whole = true;
                     return self.need_more();
                 }
+                self.awaiting_whole = false;
                 // `n` fits in usize: it is at most `available`.
                 let n = remaining.min(available as u64) as usize;
                 let range = self.rpos..self.rpos + n;

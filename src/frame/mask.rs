@@ -16,8 +16,13 @@ const BLOCK: usize = 32;
 /// XORs `buf` with `key`, where `buf[0]` is byte `offset` of the frame payload (§5.3).
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: u64) {
-    let block_key = block_key(key, offset);
-    let mut blocks = buf.chunks_exact_mut(BLOCK);
+    // Bytes up to the first 32-byte boundary go first, so that the vector loads
+    // and stores of the bulk never straddle cache lines.
+    let head = buf.as_ptr().align_offset(BLOCK).min(buf.len());
+    let (head, body) = buf.split_at_mut(head);
+    xor_tail(head, &block_key(key, offset));
+    let block_key = block_key(key, offset + head.len() as u64);
+    let mut blocks = body.chunks_exact_mut(BLOCK);
     for block in &mut blocks {
         for (b, k) in block.iter_mut().zip(block_key.iter()) {
             *b ^= k;

@@ -142,3 +142,33 @@ pub(crate) fn close_code_on_wire(wire: &[u8], peer_role: rfc6455::Role) -> Optio
         }
     }
 }
+
+/// Like `feed_messages`, but reads into `read_buf` (at most the chunk size per
+/// read, and never more than the slice offered), as a socket read would.
+pub(crate) fn feed_messages_read_buf(
+    conn: &mut Connection,
+    bytes: &[u8],
+    chunks: &[usize],
+) -> Result<Vec<Seen>, Error> {
+    let mut seen = Vec::new();
+    let mut pos = 0;
+    let mut i = 0;
+    while pos < bytes.len() {
+        let want = chunks
+            .get(i % chunks.len().max(1))
+            .copied()
+            .unwrap_or(bytes.len())
+            .max(1);
+        let buf = conn.read_buf();
+        assert!(!buf.is_empty(), "read_buf offered no room");
+        let n = want.min(buf.len()).min(bytes.len() - pos);
+        buf[..n].copy_from_slice(&bytes[pos..pos + n]);
+        conn.commit_read(n)?;
+        pos += n;
+        i += 1;
+        while let Some(m) = conn.poll_message()? {
+            seen.push(Seen::from_message(m));
+        }
+    }
+    Ok(seen)
+}
