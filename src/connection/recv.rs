@@ -52,9 +52,15 @@ impl Connection {
     }
 
     /// Room to read into directly, saving the copy of [`receive`](Self::receive):
-    /// read from the transport into the returned slice (at least
-    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes), then
-    /// call [`commit_read`](Self::commit_read) with the count.
+    /// read from the transport into the returned slice, then call
+    /// [`commit_read`](Self::commit_read) with the count.
+    ///
+    /// The slice is never empty. It holds at least
+    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes,
+    /// except while [`poll_message`](Self::poll_message) waits for the rest of
+    /// a frame ([`is_awaiting_frame_rest`](Self::is_awaiting_frame_rest)): then
+    /// it is exactly that rest (or a part of it, as the buffer grows), so the
+    /// frame arrives in place and nothing has to be moved after it.
     ///
     /// ```
     /// # use rfc6455::{Connection, Config, Role};
@@ -90,6 +96,12 @@ impl Connection {
                 &mut self.rbuf[self.rend..]
             }
         }
+    }
+
+    /// Whether [`poll_message`](Self::poll_message) is waiting for the rest of a
+    /// frame it will lend whole; [`read_buf`](Self::read_buf) then offers just that.
+    pub fn is_awaiting_frame_rest(&self) -> bool {
+        self.missing_whole_frame().is_some()
     }
 
     /// Payload bytes still missing from a frame `poll_message` waits for whole.

@@ -142,9 +142,11 @@ pub(super) fn run_frames(
             rx.write(&mut out, write_all);
         }
         // Memory: at most one message (twice, for a Vec's doubling, once per
-        // kind), one read, a partial frame header or control frame, and the output.
+        // kind, and once more in the receive buffer, where `poll_message`
+        // gathers a frame to lend it whole), one read, a partial frame header
+        // or control frame, and the output.
         let message = config.get_max_message_size().min(rx.fed);
-        let bound = 4 * message + 2 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        let bound = 6 * message + 2 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
         let held = rx.conn.buffered_capacity();
         assert!(held <= bound, "holds {held} bytes, bound {bound}");
     }

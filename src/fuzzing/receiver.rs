@@ -77,8 +77,14 @@ impl Receiver {
         let mut rest = bytes;
         while !rest.is_empty() {
             let least = self.conn.config().get_read_buffer_size();
+            let awaiting_frame = self.conn.is_awaiting_frame_rest();
             let buf = self.conn.read_buf();
-            assert!(buf.len() >= least, "read_buf smaller than read_buffer_size");
+            // Less than `read_buffer_size` only as the exact rest of a frame.
+            assert!(!buf.is_empty(), "read_buf offered nothing");
+            assert!(
+                buf.len() >= least || awaiting_frame,
+                "read_buf smaller than read_buffer_size"
+            );
             let n = buf.len().min(rest.len());
             buf[..n].copy_from_slice(&rest[..n]);
             self.conn

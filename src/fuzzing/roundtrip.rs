@@ -188,7 +188,8 @@ pub(super) fn run(data: &[u8]) {
         if let Some(e) = rx.drain() {
             panic!("honest sender caused {e}");
         }
-        let bound = 4 * largest + 2 * (read.max(4096) + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        // As in `frames`: assembly buffers and a whole frame, each doubled.
+        let bound = 6 * largest + 2 * (read.max(4096) + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
         let bound = if read == 0 {
             bound + 2 * wire.len()
         } else {
