@@ -87,7 +87,9 @@ fn serve(stream: TcpStream) {
     loop {
         match ws.read() {
             Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
-                if let Err(e) = ws.send(message) {
+                // Queued, and written before the next blocking read: one write
+                // per batch of pipelined messages instead of one per message.
+                if let Err(e) = ws.write(message) {
                     eprintln!("echo_server: {peer} send failed: {e}");
                     return;
                 }

@@ -90,7 +90,9 @@ impl Config {
     }
 
     /// The initial size of the receive buffer, and how much [`Connection::read_buf`](crate::Connection::read_buf)
-    /// offers at least. Default 4 KiB. It grows only as data actually arrives.
+    /// offers at least. Default 4 KiB. It grows only as data actually arrives:
+    /// while reads fill it, the offer doubles up to 64 KiB, and
+    /// [`Connection::shrink_buffers`](crate::Connection::shrink_buffers) brings it back.
     pub fn read_buffer_size(mut self, bytes: usize) -> Self {
         self.read_buffer_size = bytes.max(crate::frame::MAX_HEADER_LEN);
         self

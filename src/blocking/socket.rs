@@ -124,7 +124,13 @@ impl<S: Read + Write> WebSocket<S> {
             match self.conn.poll_message() {
                 Ok(Some(message)) => {
                     let message = message.into_owned();
-                    self.flush()?;
+                    // A Ping or Close queued its answer: send it now. Data
+                    // messages queue nothing; the output is written before
+                    // the next blocking read, so an echo loop using `write`
+                    // sends one batch per read rather than one per message.
+                    if !message.is_data() && self.conn.wants_write() {
+                        self.flush()?;
+                    }
                     return Ok(message);
                 }
                 Ok(None) => {}

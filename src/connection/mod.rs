@@ -96,6 +96,11 @@ pub struct Connection {
     incoming: Option<InMessage>,
     /// `poll_message` is waiting for the rest of `frame` to lend it whole.
     awaiting_whole: bool,
+    /// How much `read_buf` offers: starts at `read_buffer_size`, doubles up to
+    /// `MAX_READ_ROOM` while reads fill it, back to the start on `shrink_buffers`.
+    read_room: usize,
+    /// The length of the last `read_buf` slice, to see whether a read filled it.
+    last_offer: usize,
     recv_utf8: Utf8Validator,
     /// Assembly buffers for `poll_message`, used only for messages that span
     /// more than one chunk.
@@ -146,10 +151,18 @@ struct InMessage {
 
 /// Where masking keys come from (§5.3: unpredictable, from a strong source of entropy).
 pub(crate) enum KeySource {
+    /// Keys drawn 16 at a time from the thread-local CSPRNG, which is
+    /// reseeded from the OS: one generator call per 16 frames.
     #[cfg(feature = "std")]
-    Thread,
+    Thread {
+        pool: [u8; KEY_POOL],
+        next: usize,
+    },
     Seeded(alloc::boxed::Box<rand::rngs::StdRng>),
 }
+
+/// Bytes of masking keys drawn at once.
+const KEY_POOL: usize = 64;
 
 impl core::fmt::Debug for KeySource {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -163,7 +176,14 @@ impl KeySource {
         let mut key = [0u8; 4];
         match self {
             #[cfg(feature = "std")]
-            Self::Thread => rand::rng().fill_bytes(&mut key),
+            Self::Thread { pool, next } => {
+                if *next + 4 > KEY_POOL {
+                    rand::rng().fill_bytes(pool);
+                    *next = 0;
+                }
+                key.copy_from_slice(&pool[*next..*next + 4]);
+                *next += 4;
+            }
             Self::Seeded(rng) => rng.fill_bytes(&mut key),
         }
         key
@@ -178,7 +198,11 @@ impl Connection {
     /// its handshake), pass them to [`receive`](Self::receive) first.
     #[cfg(feature = "std")]
     pub fn new(role: Role, config: Config) -> Self {
-        Self::with_keys(role, config, KeySource::Thread)
+        let keys = KeySource::Thread {
+            pool: [0; KEY_POOL],
+            next: KEY_POOL,
+        };
+        Self::with_keys(role, config, keys)
     }
 
     /// Like [`new`](Self::new), but masking keys come from a ChaCha generator
@@ -195,6 +219,7 @@ impl Connection {
     }
 
     fn with_keys(role: Role, config: Config, keys: KeySource) -> Self {
+        let read_room = config.get_read_buffer_size();
         Self {
             role,
             config,
@@ -204,6 +229,8 @@ impl Connection {
             frame: None,
             incoming: None,
             awaiting_whole: false,
+            read_room,
+            last_offer: 0,
             recv_utf8: Utf8Validator::default(),
             assembled_text: String::new(),
             assembled_binary: Vec::new(),
@@ -256,6 +283,7 @@ impl Connection {
     /// idle after large messages. Buffers over 4 MiB are released by themselves once
     /// empty; smaller ones are kept so that messages of similar size reuse them.
     pub fn shrink_buffers(&mut self) {
+        self.read_room = self.config.get_read_buffer_size();
         if self.rpos == self.rend {
             self.rpos = 0;
             self.rend = 0;

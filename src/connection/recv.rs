@@ -14,6 +14,12 @@ use crate::frame::{FrameHeader, HeaderStatus, OpCode, apply_mask};
 /// messages up to this size reuse their buffer.
 const KEEP_CAPACITY: usize = 4 << 20;
 
+/// The most `read_buf` offers by itself (more only for an awaited frame).
+/// Reads of 4 KiB cost a system call per 4 KiB under load; this lets a busy
+/// connection read 64 KiB at a time while an idle one stays at
+/// `read_buffer_size` until it is busy.
+const MAX_READ_ROOM: usize = 64 * 1024;
+
 /// RSV bits claimed by negotiated extensions (§5.8, §9). None yet: an extension
 /// such as permessage-deflate (RFC 7692) would claim RSV1 here and transform
 /// whole-message payloads before the size limit is applied.
@@ -73,7 +79,7 @@ impl Connection {
     /// ```
     pub fn read_buf(&mut self) -> &mut [u8] {
         self.compact();
-        let room = self.config.get_read_buffer_size();
+        let room = self.read_room;
         let spare = self.rbuf.len() - self.rend;
         match self.missing_whole_frame() {
             // `poll_message` awaits the rest of a frame: offer exactly that, so
@@ -85,6 +91,7 @@ impl Connection {
                 if spare < offer {
                     self.rbuf.resize(self.rend + offer, 0);
                 }
+                self.last_offer = offer;
                 &mut self.rbuf[self.rend..self.rend + offer]
             }
             None => {
@@ -93,6 +100,7 @@ impl Connection {
                     self.rbuf.reserve(room - spare);
                     self.rbuf.resize(self.rbuf.capacity(), 0);
                 }
+                self.last_offer = self.rbuf.len() - self.rend;
                 &mut self.rbuf[self.rend..]
             }
         }
@@ -119,6 +127,11 @@ impl Connection {
             return Err(ApiMisuse::AdvancedTooFar.into());
         }
         self.rend += n;
+        // A read that filled the whole offer suggests more is waiting: offer
+        // twice as much next time, up to `MAX_READ_ROOM`.
+        if n == self.last_offer && self.read_room < MAX_READ_ROOM {
+            self.read_room = (self.read_room * 2).min(MAX_READ_ROOM);
+        }
         if self.discards_input() {
             self.rpos = self.rend;
         }
