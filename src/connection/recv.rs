@@ -91,7 +91,8 @@ impl Connection {
                 if spare < offer {
                     self.rbuf.resize(self.rend + offer, 0);
                 }
-                self.last_offer = offer;
+                // A read filling an exact rest says nothing about the load.
+                self.last_offer = 0;
                 &mut self.rbuf[self.rend..self.rend + offer]
             }
             None => {
@@ -129,7 +130,7 @@ impl Connection {
         self.rend += n;
         // A read that filled the whole offer suggests more is waiting: offer
         // twice as much next time, up to `MAX_READ_ROOM`.
-        if n == self.last_offer && self.read_room < MAX_READ_ROOM {
+        if n > 0 && n == self.last_offer && self.read_room < MAX_READ_ROOM {
             self.read_room = (self.read_room * 2).min(MAX_READ_ROOM);
         }
         if self.discards_input() {

@@ -143,10 +143,12 @@ pub(super) fn run_frames(
         }
         // Memory: at most one message (twice, for a Vec's doubling, once per
         // kind, and once more in the receive buffer, where `poll_message`
-        // gathers a frame to lend it whole), one read, a partial frame header
-        // or control frame, and the output.
+        // gathers a frame to lend it whole), the unread bytes of a read plus
+        // the read room (which doubles only after a read filled it, so at most
+        // twice the largest read), all doubled by the Vec, a partial frame
+        // header or control frame, and the output.
         let message = config.get_max_message_size().min(rx.fed);
-        let bound = 6 * message + 2 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        let bound = 6 * message + 8 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
         let held = rx.conn.buffered_capacity();
         assert!(held <= bound, "holds {held} bytes, bound {bound}");
     }
