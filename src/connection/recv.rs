@@ -255,13 +255,10 @@ impl Connection {
                 MessageKind::Binary => self.assembled_binary.extend_from_slice(chunk),
                 MessageKind::Text => {
                     let text = &mut self.assembled_text;
-                    let fed = self.recv_utf8.feed(chunk, |s| text.push_str(s));
-                    let done = if is_last {
-                        self.recv_utf8.finish()
-                    } else {
-                        Ok(())
-                    };
-                    if fed.and(done).is_err() {
+                    let fed = self
+                        .recv_utf8
+                        .feed_chunk(chunk, is_last, |s| text.push_str(s));
+                    if fed.is_err() {
                         return Err(self.fail(ProtocolError::InvalidUtf8.into()));
                     }
                 }
@@ -394,13 +391,10 @@ impl Connection {
                     continue;
                 }
                 if validate_text && kind == MessageKind::Text {
-                    let fed = self.recv_utf8.feed(&self.rbuf[range.clone()], |_| {});
-                    let done = if is_last {
-                        self.recv_utf8.finish()
-                    } else {
-                        Ok(())
-                    };
-                    if fed.and(done).is_err() {
+                    let fed = self
+                        .recv_utf8
+                        .feed_chunk(&self.rbuf[range.clone()], is_last, |_| {});
+                    if fed.is_err() {
                         return Err(self.fail(ProtocolError::InvalidUtf8.into()));
                     }
                 }

@@ -226,9 +226,7 @@ impl Connection {
         };
         if kind == MessageKind::Text {
             let mut check = self.send_utf8.clone();
-            let valid = check
-                .feed(data, |_| {})
-                .and_then(|()| if is_last { check.finish() } else { Ok(()) });
+            let valid = check.feed_chunk(data, is_last, |_| {});
             if valid.is_err() {
                 return Err(ApiMisuse::InvalidUtf8.into());
             }

@@ -100,6 +100,17 @@ impl Utf8Validator {
         Ok(())
     }
 
+    /// Validates a chunk of a message, and on its last chunk ends the message.
+    pub(crate) fn feed_chunk(
+        &mut self,
+        data: &[u8],
+        is_last: bool,
+        sink: impl FnMut(&str),
+    ) -> Result<(), InvalidUtf8> {
+        self.feed(data, sink)?;
+        if is_last { self.finish() } else { Ok(()) }
+    }
+
     /// Ends the message: an unfinished code point at the end is invalid.
     pub(crate) fn finish(&mut self) -> Result<(), InvalidUtf8> {
         let unfinished = self.carry_len != 0;

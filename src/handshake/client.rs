@@ -266,9 +266,6 @@ impl ResponseParser {
     /// received so far (at most `max_body_bytes`). After a result other than
     /// `Partial`, feeding again is [`HandshakeError::ParserFinished`].
     pub fn feed(&mut self, bytes: &[u8]) -> Result<ResponseStatus, HandshakeError> {
-        if self.finished {
-            return Err(HandshakeError::ParserFinished);
-        }
         let limits = self.limits;
         let to_error = |e: HeadError| match e {
             HeadError::TooLarge => HandshakeError::ResponseTooLarge {
@@ -279,15 +276,9 @@ impl ResponseParser {
             },
             HeadError::Malformed(reason) => HandshakeError::MalformedResponse { reason },
         };
-        let complete = self.scan.push(bytes).map_err(|e| {
-            self.finished = true;
-            to_error(e)
-        })?;
-        if !complete {
+        if !self.scan.feed(&mut self.finished, bytes, to_error)? {
             return Ok(ResponseStatus::Partial);
         }
-        self.finished = true;
-        self.scan.note_parse();
         let mut response =
             HttpResponse::parse(self.scan.head(), limits.max_headers).map_err(to_error)?;
         if response.status() != 101 {

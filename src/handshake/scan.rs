@@ -25,6 +25,8 @@
 
 use alloc::vec::Vec;
 
+use super::error::HandshakeError;
+
 use super::http::HeadError;
 use super::tokens::is_tchar;
 
@@ -100,6 +102,30 @@ impl HeadScanner {
     }
 
     /// The header block so far (complete once `push` said so).
+    /// The step both parsers share: refuses input after completion, scans
+    /// `data`, and says whether the head is complete (marking the parse, and
+    /// the parser finished, once it is or once it failed). `to_error` names
+    /// the side's errors.
+    pub(crate) fn feed(
+        &mut self,
+        finished: &mut bool,
+        data: &[u8],
+        to_error: impl Fn(HeadError) -> HandshakeError,
+    ) -> Result<bool, HandshakeError> {
+        if *finished {
+            return Err(HandshakeError::ParserFinished);
+        }
+        let complete = self.push(data).map_err(|e| {
+            *finished = true;
+            to_error(e)
+        })?;
+        if complete {
+            *finished = true;
+            self.note_parse();
+        }
+        Ok(complete)
+    }
+
     pub(crate) fn head(&self) -> &[u8] {
         &self.head
     }

@@ -71,9 +71,6 @@ impl RequestParser {
     /// ([`HandshakeError::rejection_response`]). After a result other than
     /// `Partial`, feeding again is [`HandshakeError::ParserFinished`].
     pub fn feed(&mut self, bytes: &[u8]) -> Result<RequestStatus, HandshakeError> {
-        if self.finished {
-            return Err(HandshakeError::ParserFinished);
-        }
         let limits = self.limits;
         let to_error = |e: HeadError| match e {
             HeadError::TooLarge => HandshakeError::RequestTooLarge {
@@ -84,15 +81,9 @@ impl RequestParser {
             },
             HeadError::Malformed(reason) => HandshakeError::MalformedRequest { reason },
         };
-        let complete = self.scan.push(bytes).map_err(|e| {
-            self.finished = true;
-            to_error(e)
-        })?;
-        if !complete {
+        if !self.scan.feed(&mut self.finished, bytes, to_error)? {
             return Ok(RequestStatus::Partial);
         }
-        self.finished = true;
-        self.scan.note_parse();
         let request = HttpRequest::parse(self.scan.head(), limits.max_headers).map_err(to_error)?;
         classify(request)
     }
