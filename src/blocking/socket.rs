@@ -289,7 +289,9 @@ impl<S: Read + Write> WebSocket<S> {
     ///
     /// If the peer closed first, this only finishes the handshake. Returns
     /// `Ok(())` once closed; a timeout returns the I/O error, after which the
-    /// caller drops the stream.
+    /// caller drops the stream (which closes it). Without a read timeout on
+    /// the stream this waits as long as the peer does; over TCP,
+    /// [`close_timeout`](Self::close_timeout) sets one for the wait.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.conn.close(code, reason) {
             Ok(()) | Err(crate::Error::Api(crate::ApiMisuse::AlreadyClosing)) => {}
@@ -320,5 +322,24 @@ impl<S: Read + Write> WebSocket<S> {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+impl WebSocket<std::net::TcpStream> {
+    /// [`close`](Self::close), waiting at most `timeout` for each read of the
+    /// peer's Close (and, as a client, of the server's TCP close); the socket's
+    /// read timeout is restored afterwards. A peer that never answers then
+    /// gives a timeout error instead of a hang; drop the socket after it.
+    pub fn close_timeout(
+        &mut self,
+        code: CloseCode,
+        reason: &str,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        let previous = self.stream.read_timeout()?;
+        self.stream.set_read_timeout(Some(timeout))?;
+        let result = self.close(code, reason);
+        let _ = self.stream.set_read_timeout(previous);
+        result
     }
 }

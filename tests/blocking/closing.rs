@@ -54,3 +54,30 @@ fn close_while_data_is_in_flight() {
     close(ws);
     assert!(join(server).is_empty());
 }
+
+/// A peer that never answers the Close: `close_timeout` returns a timeout
+/// instead of waiting forever, and the peer did receive our Close.
+#[test]
+fn close_timeout_bounds_a_silent_peer() {
+    let (addr, server) = raw_server(|mut stream| {
+        let (request, _) = read_upgrade(&mut stream);
+        stream
+            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
+            .unwrap();
+        // Read the client's Close frame, then say nothing.
+        let mut frame = [0u8; 2 + 4 + 2];
+        stream.read_exact(&mut frame).unwrap();
+        let (tx, rx) = mpsc::channel::<()>();
+        (frame, tx, rx, stream)
+    });
+    let mut ws = connect(&url(addr));
+    let result = ws.close_timeout(CloseCode::NORMAL, "", SHORT);
+    assert!(matches!(&result, Err(e) if e.is_timeout()), "{result:?}");
+    let (frame, _tx, _rx, _stream) = join(server);
+    assert_eq!(frame[0], 0x88, "a Close frame reached the peer");
+    assert_eq!(
+        ws.get_ref().read_timeout().unwrap(),
+        Some(TIMEOUT),
+        "read timeout restored"
+    );
+}
