@@ -3,6 +3,8 @@
 //! Binary message on any path, answers Pings, completes closes, answers bad
 //! handshakes with their 4xx. Accepts the subprotocol `chat` when offered.
 //! Plain HTTP requests get a small page, so browsers can test from this origin.
+//! On the path `/close-from-server` it echoes the first message, then closes
+//! with 4000 "bye" (the interop tests' server-initiated close).
 //! This is the server Autobahn|Testsuite runs against (`scripts/autobahn.sh`).
 
 use std::io::Write;
@@ -10,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::{AcceptOptions, Config, Message, reject_response};
+use rfc6455::{AcceptOptions, CloseCode, Config, Message, reject_response};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()
@@ -52,10 +54,10 @@ fn serve(stream: TcpStream) {
         }
         Decision::Accept(accept)
     });
-    let mut ws = match accepted {
+    let (mut ws, close_after_first) = match accepted {
         Ok(Accepted::WebSocket(ws, request)) => {
             eprintln!("echo_server: {peer} connected to {}", request.path());
-            ws
+            (ws, request.path() == "/close-from-server")
         }
         Ok(Accepted::Http {
             request,
@@ -91,6 +93,11 @@ fn serve(stream: TcpStream) {
                 // per batch of pipelined messages instead of one per message.
                 if let Err(e) = ws.write(message) {
                     eprintln!("echo_server: {peer} send failed: {e}");
+                    return;
+                }
+                if close_after_first {
+                    // For interop tests of a close the server starts.
+                    let _ = ws.close(CloseCode(4000), "bye");
                     return;
                 }
             }

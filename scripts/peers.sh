@@ -55,9 +55,9 @@ check chat-example-in-two-chromium-tabs node tests/peers/chat_e2e.mjs "http://12
 
 # Our client: every stdin line comes back, in order, including empty and multi-byte lines.
 input=$(printf 'hello\n\nκόσμε 🎉\n%s\nlast line\n' "$(head -c 70000 /dev/zero | tr '\0' x)")
-client_echo() { # port
+client_echo() { # port [path]
   local out
-  out=$(printf '%s\n' "$input" | target/release/examples/client "ws://127.0.0.1:$1/echo") || return 1
+  out=$(printf '%s\n' "$input" | target/release/examples/client "ws://127.0.0.1:$1/${2:-echo}") || return 1
   [ "$out" = "$input" ] || { echo "client output differs from input"; return 1; }
 }
 client_burst() { # 1,000 lines in order
@@ -76,6 +76,8 @@ export input
 export -f client_echo client_burst client_server_closes
 check our-client-vs-python-server client_echo "$PORT_PY"
 check our-client-vs-node-server client_echo "$PORT_NODE"
+check our-client-fragmented-replies-from-python-server client_echo "$PORT_PY" fragmented
+check our-client-fragmented-replies-from-node-server client_echo "$PORT_NODE" fragmented
 check our-client-burst-vs-python-server client_burst "$PORT_PY"
 check our-client-burst-vs-node-server client_burst "$PORT_NODE"
 check our-client-closed-by-python-server client_server_closes "$PORT_PY"

@@ -29,9 +29,10 @@ if (!url) { console.error('usage: node_client.mjs ws://127.0.0.1:PORT/ [--expect
 if (expectSp === 'none') expectSp = '';
 
 // A connection with a message queue: recv() resolves with {data, isBinary}.
-function open(protocols = [], opts = {}) {
+function open(protocols = [], opts = {}, path = '') {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { maxPayload: 32 * MiB, ...opts });
+    const target = path ? url.replace(/\/?$/, path) : url;
+    const ws = new WebSocket(target, protocols, { maxPayload: 32 * MiB, ...opts });
     const queue = []; const waiters = [];
     let upgradeHeaders = null; let closeInfo = null; const closeWaiters = [];
     ws.on('upgrade', (res) => { upgradeHeaders = res.headers; });
@@ -125,14 +126,40 @@ async function deflateDeclined() {
   }, [], { perMessageDeflate: true });
 }
 
+async function fragmented() {
+  return withConn(async (c) => {
+    c.ws.send('frag', { binary: false, fin: false });
+    c.ws.send('mented ', { binary: false, fin: false });
+    c.ws.send('κόσμε', { binary: false, fin: true });
+    const t = await c.recv();
+    if (t.isBinary || t.data.toString('utf8') !== 'fragmented κόσμε') throw new Error(`fragmented text echo differs: ${t.data}`);
+    const parts = [crypto.randomBytes(1000), Buffer.alloc(0), crypto.randomBytes(70000)];
+    parts.forEach((p, i) => c.ws.send(p, { binary: true, fin: i === parts.length - 1 }));
+    const b = await c.recv();
+    if (!b.isBinary || Buffer.compare(b.data, Buffer.concat(parts)) !== 0) throw new Error('fragmented binary echo differs');
+    return 'text in 3 fragments, binary in 3';
+  });
+}
+
+async function closeByServer() {
+  const c = await open([], {}, '/close-from-server');
+  c.ws.send('first');
+  if ((await c.recv()).data.toString() !== 'first') throw new Error('echo before close failed');
+  const info = await c.closed();
+  if (info.code !== 4000 || info.reason !== 'bye') throw new Error(`server closed with ${info.code} '${info.reason}'`);
+  return "server closed with 4000 'bye'";
+}
+
 const scenarios = [
   ['text_utf8', () => echoOne(UTF8_TEXT)],
   ['text_empty', () => echoOne('')],
   ['binary_empty', () => echoOne(Buffer.alloc(0))],
   ...[125, 126, 65535, 65536, MiB, 16 * MiB].map((n) => [`binary_${n}`, () => echoOne(crypto.randomBytes(n))]),
   ['burst_1000_in_order', () => burst()],
+  ['fragmented_messages', fragmented],
   ['ping_pong', pingPong],
   ['close_by_client_code_reason', closeByClient],
+  ['close_by_server_code_reason', closeByServer],
   ['subprotocol_chat_superchat', subprotocol],
   ['permessage_deflate_declined', deflateDeclined],
 ];

@@ -5,6 +5,7 @@
 //
 // * echoes every text/binary message unchanged (up to 64 MiB);
 // * path /close-from-server: echoes the first message, then closes with 4000 "bye";
+// * path /fragmented: echoes each message in three fragments (text split anywhere, even inside a character);
 // * subprotocol: the first one offered by the client that is in --subprotocols
 //   (default "chat"; "" = none), else none;
 // * permessage-deflate is NOT negotiated (perMessageDeflate: false);
@@ -50,8 +51,17 @@ const wss = new WebSocketServer({
 wss.on('connection', (ws, req) => {
   const closeFromServer = req.url.startsWith('/close-from-server');
   ws.on('error', () => {});
+  const fragmented = req.url.startsWith('/fragmented');
   ws.on('message', (data, isBinary) => {
-    ws.send(data, { binary: isBinary });
+    if (fragmented && data.length > 1) {
+      // Echo in three fragments (bytes: text fragments may split a character).
+      const third = Math.max(1, Math.floor(data.length / 3));
+      ws.send(data.subarray(0, third), { binary: isBinary, fin: false });
+      ws.send(data.subarray(third, 2 * third), { binary: isBinary, fin: false });
+      ws.send(data.subarray(2 * third), { binary: isBinary, fin: true });
+    } else {
+      ws.send(data, { binary: isBinary });
+    }
     if (closeFromServer) ws.close(4000, 'bye');
   });
 });

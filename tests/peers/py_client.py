@@ -14,6 +14,7 @@ import sys
 import time
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 MiB = 1024 * 1024
 MAX = 32 * MiB
@@ -104,6 +105,33 @@ async def deflate_declined(url):
         return "offered %r, none accepted" % offered
 
 
+async def fragmented(url):
+    async with await conn(url) as ws:
+        await ws.send(iter(["frag", "mented ", "κόσμε", ""]))
+        if await ws.recv() != "fragmented κόσμε":
+            raise AssertionError("fragmented text echo differs")
+        parts = [rnd(1000), rnd(0), rnd(70000)]
+        await ws.send(iter(parts))
+        if await ws.recv() != b"".join(parts):
+            raise AssertionError("fragmented binary echo differs")
+        return "text in 4 fragments, binary in 3"
+
+
+async def close_by_server(base):
+    url = base.rstrip("/") + "/close-from-server"
+    ws = await conn(url)
+    await ws.send("first")
+    if await ws.recv() != "first":
+        raise AssertionError("echo before close failed")
+    try:
+        await asyncio.wait_for(ws.recv(), 10)
+        raise AssertionError("expected the server to close")
+    except ConnectionClosed as e:
+        if e.rcvd is None or e.rcvd.code != 4000 or e.rcvd.reason != "bye":
+            raise AssertionError("server closed with %r" % (e.rcvd,))
+    return "server closed with 4000 'bye'"
+
+
 def scenarios(url, expect_sp):
     s = [
         ("text_utf8", lambda: echo_one(url, UTF8_TEXT)),
@@ -114,8 +142,10 @@ def scenarios(url, expect_sp):
         s.append(("binary_%d" % n, lambda n=n: echo_one(url, rnd(n))))
     s += [
         ("burst_1000_in_order", lambda: burst(url)),
+        ("fragmented_messages", lambda: fragmented(url)),
         ("ping_pong", lambda: ping_pong(url)),
         ("close_by_client_code_reason", lambda: close_by_client(url)),
+        ("close_by_server_code_reason", lambda: close_by_server(url)),
         ("subprotocol_chat_superchat", lambda: subprotocol(url, expect_sp)),
         ("permessage_deflate_declined", lambda: deflate_declined(url)),
     ]

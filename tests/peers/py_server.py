@@ -5,6 +5,7 @@
 
 * echoes every text/binary message unchanged (messages up to 64 MiB);
 * path /close-from-server: echoes the first message, then closes with 4000 "bye";
+* path /fragmented: echoes each message (longer than one unit) in three fragments;
 * subprotocols: picks the first one offered by the client that is in --subprotocols
   (default "chat"; "" for none); no subprotocol if none matches or none offered;
 * permessage-deflate is NOT negotiated (compression=None), like our echo server;
@@ -63,8 +64,14 @@ async def main():
                 await ws.send(msg)
                 await ws.close(4000, "bye")
                 return
+            fragmented = ws.request.path.startswith("/fragmented")
             async for msg in ws:
-                await ws.send(msg)
+                if fragmented and len(msg) > 1:
+                    # Echo in three fragments (text split on character boundaries).
+                    third = max(1, len(msg) // 3)
+                    await ws.send(iter([msg[:third], msg[third:2 * third], msg[2 * third:]]))
+                else:
+                    await ws.send(msg)
         except Exception:
             pass  # protocol errors close the connection; keep serving others
 
