@@ -5,7 +5,7 @@
 //! first byte within the payload, so a payload can be unmasked chunk by chunk
 //! as it arrives.
 //!
-//! Speed without `unsafe`: the bulk is XORed in 32-byte blocks against a
+//! Speed in safe Rust: the bulk is XORed in 32-byte blocks against a
 //! pre-rotated copy of the key, which the compiler turns into vector
 //! instructions of the target's width (SSE2 on the default x86-64 target; build
 //! with `-C target-cpu=x86-64-v3` or `native` for AVX2, about twice as wide).

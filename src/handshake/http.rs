@@ -107,20 +107,13 @@ impl HttpRequest {
     pub(crate) fn parse(buf: &[u8], max_headers: usize) -> Result<Self, HeadError> {
         let mut slots = vec![httparse::EMPTY_HEADER; max_headers];
         let mut req = httparse::Request::new(&mut slots);
-        let n = match req.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => return Err(HeadError::Malformed("incomplete head")),
-            Err(e) => return Err(HeadError::from(e)),
-        };
-        if n != buf.len() {
-            return Err(HeadError::Malformed("header block length mismatch"));
-        }
+        check_complete(req.parse(buf), buf.len())?;
         Ok(Self {
             method: req.method.unwrap_or("").to_string(),
             target: req.path.unwrap_or("").to_string(),
             minor_version: req.version.unwrap_or(0),
             headers: owned(req.headers),
-            head_len: n,
+            head_len: buf.len(),
         })
     }
 }
@@ -177,20 +170,13 @@ impl HttpResponse {
     pub(crate) fn parse(buf: &[u8], max_headers: usize) -> Result<Self, HeadError> {
         let mut slots = vec![httparse::EMPTY_HEADER; max_headers];
         let mut res = httparse::Response::new(&mut slots);
-        let n = match res.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => return Err(HeadError::Malformed("incomplete head")),
-            Err(e) => return Err(HeadError::from(e)),
-        };
-        if n != buf.len() {
-            return Err(HeadError::Malformed("header block length mismatch"));
-        }
+        check_complete(res.parse(buf), buf.len())?;
         Ok(Self {
             status: res.code.unwrap_or(0),
             reason: res.reason.unwrap_or("").to_string(),
             headers: owned(res.headers),
             body: Vec::new(),
-            head_len: n,
+            head_len: buf.len(),
         })
     }
 }
@@ -338,6 +324,21 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "",
+    }
+}
+
+/// httparse's verdict on a head the scanner saw end: complete, and all of it.
+fn check_complete(
+    parsed: Result<httparse::Status<usize>, httparse::Error>,
+    len: usize,
+) -> Result<(), HeadError> {
+    match parsed {
+        Ok(httparse::Status::Complete(n)) if n == len => Ok(()),
+        Ok(httparse::Status::Complete(_)) => {
+            Err(HeadError::Malformed("header block length mismatch"))
+        }
+        Ok(httparse::Status::Partial) => Err(HeadError::Malformed("incomplete head")),
+        Err(e) => Err(HeadError::from(e)),
     }
 }
 

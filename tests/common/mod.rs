@@ -41,18 +41,8 @@ pub(crate) fn feed_messages(
     chunks: &[usize],
 ) -> Result<Vec<Seen>, Error> {
     let mut seen = Vec::new();
-    let mut pos = 0;
-    let mut i = 0;
-    while pos < bytes.len() {
-        let n = chunks
-            .get(i % chunks.len().max(1))
-            .copied()
-            .unwrap_or(bytes.len())
-            .max(1);
-        let end = (pos + n).min(bytes.len());
-        conn.receive(&bytes[pos..end]);
-        pos = end;
-        i += 1;
+    for piece in split(bytes, chunks) {
+        conn.receive(piece);
         while let Some(m) = conn.poll_message()? {
             seen.push(Seen::from_message(m));
         }
