@@ -80,10 +80,7 @@ impl ClientRequest {
     /// Adds an extra field, e.g. `Authorization` or `Cookie` (§4.1 step 12).
     #[must_use]
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        self.headers.push(Header {
-            name: name.to_owned(),
-            value: value.as_ref().to_vec(),
-        });
+        self.headers.push(Header::new(name, value));
         self
     }
 

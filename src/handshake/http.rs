@@ -47,6 +47,16 @@ pub struct Header {
     pub value: Vec<u8>,
 }
 
+impl Header {
+    /// A field with this name and value (copied).
+    pub fn new(name: &str, value: impl AsRef<[u8]>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.as_ref().to_vec(),
+        }
+    }
+}
+
 /// A parsed HTTP/1.x request head (§4.1 step 1: "a valid HTTP request").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {

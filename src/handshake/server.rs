@@ -352,10 +352,7 @@ impl AcceptOptions {
     /// Adds an extra header field, e.g. `Set-Cookie`.
     #[must_use]
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        self.headers.push(Header {
-            name: name.to_string(),
-            value: value.as_ref().to_vec(),
-        });
+        self.headers.push(Header::new(name, value));
         self
     }
 }
