@@ -178,7 +178,13 @@ pub fn client_handshake<S: Read + Write + Timeouts>(
     config: Config,
 ) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
     let deadline = deadline_after(ClientOptions::default().handshake_timeout);
-    handshake(stream, request, config, HandshakeLimits::default(), deadline)
+    handshake(
+        stream,
+        request,
+        config,
+        HandshakeLimits::default(),
+        deadline,
+    )
 }
 
 fn handshake<S: Read + Write + Timeouts>(

@@ -69,7 +69,11 @@ fn keepalive_after_send_close_still_receives_the_peer_close() {
         "{message:?}"
     );
     drop(ws);
-    assert_eq!(join(server), [close_msg(1000, "done")], "no Ping after the Close");
+    assert_eq!(
+        join(server),
+        [close_msg(1000, "done")],
+        "no Ping after the Close"
+    );
 }
 
 /// A `ReadHalf` from `split()` keeps the keepalive: it pings a silent peer,

@@ -72,7 +72,9 @@ fn server_send_to_a_client_that_never_reads_times_out() {
     // Never reads; waits (bounded) for the server's verdict.
     let (done, verdict) = mpsc::channel();
     let waiter = thread::spawn(move || done.send(join(server)));
-    let err = verdict.recv_timeout(3 * TIMEOUT).expect("server still writing");
+    let err = verdict
+        .recv_timeout(3 * TIMEOUT)
+        .expect("server still writing");
     assert!(err.is_timeout(), "{err:?}");
     waiter.join().unwrap().unwrap();
 }
