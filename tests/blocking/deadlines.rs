@@ -174,3 +174,34 @@ fn accept_restores_the_callers_read_timeout() {
     close(connect(&url));
     assert_eq!(join(server), Some(TIMEOUT));
 }
+
+/// `UnixStream` implements `Timeouts` too: the deadline holds over it.
+#[cfg(unix)]
+#[test]
+fn silent_client_over_a_unix_socket_is_answered_408() {
+    use std::os::unix::net::UnixStream;
+    let (server_end, mut client) = UnixStream::pair().unwrap();
+    client.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let server = thread::spawn(move || {
+        match blocking::accept_with(server_end, &options(DEADLINE), |_| Decision::accept()) {
+            Err(e) => e,
+            Ok(_) => panic!("the handshake completed"),
+        }
+    });
+    let mut response = Vec::new();
+    let mut buf = [0u8; 256];
+    for _ in 0..100 {
+        match client.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("{e} after {response:?}"),
+        }
+    }
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{response:?}"
+    );
+    let err = join(server);
+    assert!(matches!(err, Error::HandshakeTimeout), "{err:?}");
+}
