@@ -6,8 +6,11 @@ use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::error::{Error, is_timeout};
+use super::error::Error;
 use super::socket::{Keepalive, WebSocket};
+use super::transport::{
+    ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
+};
 use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, ResponseStatus};
 use crate::{Config, Connection, Role};
 
@@ -25,11 +28,17 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
     /// Limit on establishing the TCP connection. Default 10 s.
     pub connect_timeout: Option<Duration>,
-    /// Deadline for the whole opening handshake. Default 10 s.
+    /// Deadline for the whole opening handshake, from the first byte sent to
+    /// the end of the server's response ([`Error::HandshakeTimeout`]).
+    /// Default 10 s. Each read and write waits at most the time left, so a
+    /// server that answers nothing, or a byte at a time, cannot stretch it.
     pub handshake_timeout: Option<Duration>,
-    /// Read timeout on the socket after the handshake. Default none.
+    /// Read timeout on the socket after the handshake. Default none: `read`
+    /// waits for the next message as long as it takes (use
+    /// [`keepalive`](Self::keepalive) to detect a dead peer).
     pub read_timeout: Option<Duration>,
-    /// Write timeout on the socket after the handshake. Default none.
+    /// Write timeout on the socket after the handshake, so a server that
+    /// never reads makes `send` fail with a timeout. Default 30 s.
     pub write_timeout: Option<Duration>,
     /// Pings while idle; sets the read timeout to the ping interval. Default none.
     pub keepalive: Option<Keepalive>,
@@ -47,7 +56,7 @@ impl Default for ClientOptions {
             connect_timeout: Some(Duration::from_secs(10)),
             handshake_timeout: Some(Duration::from_secs(10)),
             read_timeout: None,
-            write_timeout: None,
+            write_timeout: Some(super::server::DEFAULT_WRITE_TIMEOUT),
             keepalive: None,
             limits: HandshakeLimits::default(),
         }
@@ -113,9 +122,9 @@ pub fn connect_with(
         options.connect_timeout,
     )?;
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(options.handshake_timeout)?;
-    stream.set_write_timeout(options.handshake_timeout)?;
-    let deadline = options.handshake_timeout.map(|t| Instant::now() + t);
+    // The request is small; this bounds writing it to a server that never reads.
+    stream.set_write_timeout(options.handshake_timeout.filter(|t| !t.is_zero()))?;
+    let deadline = deadline_after(options.handshake_timeout);
     let (mut ws, response) = handshake(
         stream,
         &request,
@@ -155,16 +164,30 @@ fn tcp_connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpSt
 }
 
 /// Runs the client's opening handshake over an already-open stream (e.g. TLS),
-/// then wraps it. Bounded by the stream's own timeouts.
-pub fn client_handshake<S: Read + Write>(
+/// then wraps it.
+///
+/// The response must arrive within [`ClientOptions::handshake_timeout`]'s
+/// default (10 s, else [`Error::HandshakeTimeout`]). Over a stream that
+/// supports [`Timeouts`] each read waits at most the time left (the
+/// stream's read timeout is restored afterwards); over one that does not,
+/// the deadline is checked only when a read returns, so bound the stream's
+/// reads and writes yourself.
+pub fn client_handshake<S: Read + Write + Timeouts>(
     stream: S,
     request: &ClientRequest,
     config: Config,
 ) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
-    handshake(stream, request, config, HandshakeLimits::default(), None)
+    let deadline = deadline_after(ClientOptions::default().handshake_timeout);
+    handshake(
+        stream,
+        request,
+        config,
+        HandshakeLimits::default(),
+        deadline,
+    )
 }
 
-fn handshake<S: Read + Write>(
+fn handshake<S: Read + Write + Timeouts>(
     mut stream: S,
     request: &ClientRequest,
     config: Config,
@@ -176,15 +199,11 @@ fn handshake<S: Read + Write>(
     let mut parser = request.response_parser().with_limits(limits);
     let mut buf = [0u8; 4096];
     let response = loop {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Error::HandshakeTimeout);
-        }
-        let n = match stream.read(&mut buf) {
-            Ok(0) => return Err(Error::UnexpectedEof),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if is_timeout(&e) && deadline.is_some() => continue,
-            Err(e) => return Err(Error::Io(e)),
+        let read = restoring_read_timeout(&mut stream, |s| read_buf_by(s, &mut buf, deadline));
+        let n = match read? {
+            ReadOutcome::Data(0) => return Err(Error::HandshakeEof),
+            ReadOutcome::Data(n) => n,
+            ReadOutcome::Expired => return Err(Error::HandshakeTimeout),
         };
         match parser.feed(&buf[..n])? {
             ResponseStatus::Partial => {}

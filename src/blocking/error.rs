@@ -35,6 +35,13 @@ pub enum Error {
     Closed,
     /// The handshake did not finish within the configured deadline.
     HandshakeTimeout,
+    /// The peer closed the transport during the opening handshake (§4.1,
+    /// §4.2), before its request or response head was complete.
+    HandshakeEof,
+    /// Keepalive gave up (see [`Keepalive`](super::Keepalive)): nothing was
+    /// received for `idle_timeout`. A Close 1001 was sent if the connection
+    /// was still open; drop the stream.
+    IdleTimeout,
     /// The server's callback refused the handshake; this status was sent.
     Rejected {
         /// The HTTP status sent.
@@ -68,7 +75,9 @@ impl Error {
     }
 
     /// Whether this is a read or write timeout (`WouldBlock` or `TimedOut`):
-    /// the operation can be retried and continues where it stopped.
+    /// the operation can be retried and continues where it stopped. Not true
+    /// of [`Error::IdleTimeout`] or [`Error::HandshakeTimeout`], which end
+    /// the connection.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Io(e) if is_timeout(e))
     }
@@ -113,7 +122,8 @@ impl From<Error> for io::Error {
             Error::Io(e) => e,
             Error::UnexpectedEof => Self::new(io::ErrorKind::UnexpectedEof, e),
             Error::Closed => Self::new(io::ErrorKind::NotConnected, e),
-            Error::HandshakeTimeout => Self::new(io::ErrorKind::TimedOut, e),
+            Error::HandshakeTimeout | Error::IdleTimeout => Self::new(io::ErrorKind::TimedOut, e),
+            Error::HandshakeEof => Self::new(io::ErrorKind::UnexpectedEof, e),
             other => Self::new(io::ErrorKind::InvalidData, other),
         }
     }
@@ -132,6 +142,12 @@ impl fmt::Display for Error {
             }
             Self::Closed => f.write_str("the WebSocket connection is closed"),
             Self::HandshakeTimeout => f.write_str("the WebSocket handshake timed out"),
+            Self::HandshakeEof => {
+                f.write_str("connection closed during the WebSocket opening handshake")
+            }
+            Self::IdleTimeout => {
+                f.write_str("WebSocket keepalive: nothing received within the idle timeout")
+            }
             Self::Rejected { status } => {
                 write!(f, "WebSocket handshake refused with status {status}")
             }

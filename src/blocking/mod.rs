@@ -5,6 +5,11 @@
 //! `Read + Write` stream: a `TcpStream`, a TLS stream, anything. The adapters use
 //! only the core's public API, the same one an async runtime would.
 //!
+//! Every wait has a deadline by default over a `TcpStream` (the opening
+//! handshake 10 s, `close` 10 s, a server's writes 30 s), set through the
+//! stream's timeouts ([`Timeouts`]); another stream implements [`Timeouts`]
+//! and bounds its own reads and writes as described there.
+//!
 //! Echo server in ten lines (Pings are answered inside `read`):
 //!
 //! ```no_run
@@ -42,13 +47,16 @@
 //! ```
 
 mod client;
+mod driver;
 mod error;
 mod server;
 mod socket;
 mod split;
+mod transport;
 
 pub use client::{ClientOptions, client_handshake, connect, connect_with};
 pub use error::Error;
 pub use server::{Accepted, Decision, ServerOptions, accept, accept_with};
 pub use socket::{Keepalive, WebSocket};
 pub use split::{ReadHalf, TryClone, WriteHalf};
+pub use transport::Timeouts;

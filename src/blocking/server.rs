@@ -3,11 +3,15 @@
 
 use std::prelude::rust_2024::*;
 
-use std::io::{self, Read, Write};
-use std::time::{Duration, Instant};
+use std::io::{Read, Write};
+use std::time::Duration;
 
-use super::error::{Error, is_timeout};
+use super::error::Error;
 use super::socket::WebSocket;
+use super::transport::{
+    ReadOutcome, Timeouts, deadline_after, default_write_timeout, read_buf_by,
+    restoring_read_timeout,
+};
 use crate::handshake::{
     AcceptOptions, HandshakeLimits, HttpRequest, RequestParser, RequestStatus, UpgradeRequest,
     reject_response,
@@ -22,21 +26,46 @@ pub struct ServerOptions {
     pub config: Config,
     /// Limits on the request head (§10.4): answered with 431.
     pub limits: HandshakeLimits,
-    /// Deadline for the whole opening handshake, against clients that send
-    /// their request a byte at a time (slowloris). Default 10 s. Enforced between
-    /// reads: give the stream a read timeout (the examples use the same value).
+    /// Deadline for the whole opening handshake (§10.4), against clients that
+    /// send nothing or their request a byte at a time (slowloris); answered
+    /// with `408 Request Timeout` and [`Error::HandshakeTimeout`]. Default 10 s.
+    ///
+    /// Over a [`Timeouts`] stream that supports them (`TcpStream`), each read
+    /// waits at most the time left: the socket's read timeout is set before
+    /// it and the caller's restored afterwards. Over a stream without
+    /// timeouts the deadline is checked only when a read returns, so the
+    /// caller must bound the stream's reads itself.
     pub handshake_timeout: Option<Duration>,
+    /// Write timeout given to a stream that has none (the caller's own is
+    /// kept), for the handshake's answer and for the connection afterwards:
+    /// a peer that never reads then makes `send` fail with a timeout
+    /// ([`Error::is_timeout`]) instead of pinning the output queue forever.
+    /// Default 30 s. Not restored: it stays on the stream handed back.
+    /// Streams without [`Timeouts`] support are left alone.
+    pub write_timeout: Option<Duration>,
 }
+
+/// [`ServerOptions::write_timeout`] by default.
+pub(super) const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// [`ServerOptions::handshake_timeout`] by default.
+pub(super) const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             config: Config::default(),
             limits: HandshakeLimits::default(),
-            handshake_timeout: Some(Duration::from_secs(10)),
+            handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
         }
     }
 }
+
+/// The answer to a client whose handshake missed the deadline. Written here
+/// because `reject_response` has no reason phrase for 408 (RFC 9110 §15.5.9).
+const REQUEST_TIMEOUT: &[u8] =
+    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /// What the [`accept_with`] callback decides about an upgrade request.
 #[derive(Debug, Clone)]
@@ -94,6 +123,12 @@ pub enum Accepted<S> {
 /// A malformed handshake gets its 4xx answer written before the error is
 /// returned; a plain HTTP request gets `426 Upgrade Required`.
 ///
+/// Over a `TcpStream` every wait is bounded by the [`ServerOptions`]
+/// defaults: the handshake must complete within 10 s (else 408), and the
+/// socket gets a 30 s write timeout unless it has one. The resulting
+/// [`WebSocket`] waits at most 10 s in [`close`](WebSocket::close). For any
+/// other stream, see [`Timeouts`].
+///
 /// ```no_run
 /// use std::net::TcpListener;
 /// use rfc6455::blocking::accept;
@@ -114,7 +149,7 @@ pub enum Accepted<S> {
 /// }
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn accept<S: Read + Write>(stream: S) -> Result<WebSocket<S>, Error> {
+pub fn accept<S: Read + Write + Timeouts>(stream: S) -> Result<WebSocket<S>, Error> {
     match accept_with(stream, &ServerOptions::default(), |_| Decision::accept())? {
         Accepted::WebSocket(ws, _) => Ok(ws),
         Accepted::Http { mut stream, .. } => {
@@ -143,26 +178,24 @@ pub fn accept_with<S, F>(
     decide: F,
 ) -> Result<Accepted<S>, Error>
 where
-    S: Read + Write,
+    S: Read + Write + Timeouts,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
-    let started = Instant::now();
+    let deadline = deadline_after(options.handshake_timeout);
+    default_write_timeout(&stream, options.write_timeout)?;
     let mut parser = RequestParser::with_limits(options.limits);
     let mut buf = [0u8; 4096];
     let request = loop {
-        if options
-            .handshake_timeout
-            .is_some_and(|t| started.elapsed() >= t)
-        {
-            let _ = stream.write_all(&reject_response(408, &[("Connection", b"close")], b"")?);
-            return Err(Error::HandshakeTimeout);
-        }
-        let n = match stream.read(&mut buf) {
-            Ok(0) => return Err(Error::UnexpectedEof),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if is_timeout(&e) && options.handshake_timeout.is_some() => continue,
-            Err(e) => return Err(Error::Io(e)),
+        let read = restoring_read_timeout(&mut stream, |s| read_buf_by(s, &mut buf, deadline));
+        let n = match read? {
+            ReadOutcome::Data(0) => return Err(Error::HandshakeEof),
+            ReadOutcome::Data(n) => n,
+            ReadOutcome::Expired => {
+                let _ = stream
+                    .write_all(REQUEST_TIMEOUT)
+                    .and_then(|()| stream.flush());
+                return Err(Error::HandshakeTimeout);
+            }
         };
         match parser.feed(&buf[..n]) {
             Ok(RequestStatus::Partial) => {}

@@ -5,8 +5,13 @@ use std::prelude::rust_2024::*;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-use super::error::{Error, is_timeout};
+use super::driver::{self, Link, Liveness};
+use super::error::Error;
+use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by};
 use crate::{CloseCode, Connection, Event, Message, MessageKind, State};
+
+/// [`WebSocket::set_close_timeout`] by default, as Python `websockets` does.
+const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Queued output above this many bytes is written out even by [`WebSocket::write`].
 const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
@@ -27,53 +32,48 @@ pub(super) fn queue(conn: &mut Connection, message: &Message<'_>) -> Result<(), 
     }
 }
 
-/// Pings sent while idle, and how long silence is tolerated.
+/// Pings sent while idle, and how long silence is tolerated
+/// ([`WebSocket::set_keepalive`], [`ReadHalf::set_keepalive`](super::ReadHalf::set_keepalive)).
+///
+/// The stream's read timeout must be no longer than `interval`, so that
+/// reads wake up to send the Pings ([`ClientOptions::keepalive`](super::ClientOptions::keepalive)
+/// sets it). No Ping is sent once this side has sent its Close; the idle
+/// timeout still bounds the wait for the peer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keepalive {
     /// Send a Ping after this long without receiving anything.
     pub interval: Duration,
-    /// Give up (close with 1001 and return a timeout) after this long without
-    /// receiving anything.
+    /// Give up after this long without receiving anything: a Close 1001 is
+    /// sent (if none was) and the read returns [`Error::IdleTimeout`].
     pub idle_timeout: Duration,
 }
 
 /// A WebSocket over a blocking stream: a [`Connection`] plus the loops that move
-/// its bytes. Works over any `Read + Write` (a `TcpStream`, a TLS stream, a pipe).
+/// its bytes. Works over any `Read + Write` stream that implements
+/// [`Timeouts`] (a `TcpStream`; for a TLS stream or a pipe, see there).
 ///
 /// Received Pings are answered and a peer's Close is echoed by [`read`](Self::read)
 /// itself. Output is buffered in the connection: [`send`](Self::send) writes
 /// each message with one `write` call in the common case (header and payload
 /// are contiguous).
 ///
-/// Timeouts: give the stream a read timeout (`TcpStream::set_read_timeout`) to
-/// bound [`read`](Self::read) and [`close`](Self::close). A timeout or
-/// `WouldBlock` returns [`Error::Io`] and loses nothing: calling the method again
-/// continues where it stopped, also in the middle of a frame.
+/// Timeouts: [`read`](Self::read) waits as long as the stream's read timeout
+/// allows (none by default: give one, or use [`set_keepalive`](Self::set_keepalive)),
+/// [`send`](Self::send) as long as its write timeout (30 s by default after
+/// [`accept`](super::accept) and [`connect`](super::connect)). A read or write
+/// timeout returns [`Error::Io`] ([`Error::is_timeout`]) and loses nothing:
+/// calling the method again continues where it stopped, also in the middle of
+/// a frame. [`close`](Self::close) waits at most its close timeout (10 s).
 #[derive(Debug)]
 pub struct WebSocket<S> {
-    stream: S,
-    conn: Connection,
+    pub(super) stream: S,
+    pub(super) conn: Connection,
     write_buffer: usize,
-    keepalive: Option<Keepalive>,
-    last_received: Instant,
-    last_ping: Instant,
+    pub(super) live: Liveness,
+    close_timeout: Option<Duration>,
 }
 
-impl<S: Read + Write> WebSocket<S> {
-    /// Wraps a stream whose opening handshake is done. `conn` must already have
-    /// received any bytes the handshake read past its end.
-    pub fn from_connection(stream: S, conn: Connection) -> Self {
-        let now = Instant::now();
-        Self {
-            stream,
-            conn,
-            write_buffer: DEFAULT_WRITE_BUFFER,
-            keepalive: None,
-            last_received: now,
-            last_ping: now,
-        }
-    }
-
+impl<S> WebSocket<S> {
     /// Caps how many bytes [`write`](Self::write) queues before writing them out.
     pub fn set_write_buffer(&mut self, bytes: usize) {
         self.write_buffer = bytes;
@@ -82,9 +82,22 @@ impl<S: Read + Write> WebSocket<S> {
     /// Sends Pings while idle and gives up after a silence; `None` turns it off.
     ///
     /// Needs a stream read timeout no longer than `interval`, so that
-    /// [`read`](Self::read) wakes up to send them.
+    /// [`read`](Self::read) wakes up to send them. Kept by [`split`](Self::split).
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
-        self.keepalive = keepalive;
+        self.live.keepalive = keepalive;
+    }
+
+    /// How long [`close`](Self::close) waits for the peer's Close (and, as a
+    /// client, for the server to close the TCP connection, §7.1.1) before it
+    /// gives up with a timeout error. Default 10 s; `None` waits as long as
+    /// the stream's own read timeout allows.
+    ///
+    /// Enforced through [`Timeouts`]: the read timeout is set to the time left
+    /// before each read and the caller's restored afterwards. Over a stream
+    /// without timeouts it is checked only when a read returns, so a silent
+    /// peer holds `close` as long as the stream's reads block.
+    pub fn set_close_timeout(&mut self, timeout: Option<Duration>) {
+        self.close_timeout = timeout;
     }
 
     /// The protocol state.
@@ -112,32 +125,57 @@ impl<S: Read + Write> WebSocket<S> {
     pub fn is_closed(&self) -> bool {
         self.conn.state() == State::Closed
     }
+}
+
+impl<S: Read + Write + Timeouts> Link for WebSocket<S> {
+    fn with_conn<T>(&mut self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut self.conn)
+    }
+
+    fn flush_answers(&mut self) -> Result<(), Error> {
+        self.flush()
+    }
+
+    fn flush_all(&mut self) -> Result<(), Error> {
+        self.flush()
+    }
+
+    fn read_input(&mut self, deadline: Option<Instant>) -> Result<ReadOutcome, Error> {
+        let conn = &mut self.conn;
+        let read = read_by(&mut self.stream, deadline, |s| s.read(conn.read_buf()))?;
+        if let ReadOutcome::Data(n @ 1..) = read {
+            conn.commit_read(n)?;
+        }
+        Ok(read)
+    }
+
+    fn liveness(&mut self) -> &mut Liveness {
+        &mut self.live
+    }
+}
+
+impl<S: Read + Write + Timeouts> WebSocket<S> {
+    /// Wraps a stream whose opening handshake is done. `conn` must already have
+    /// received any bytes the handshake read past its end.
+    pub fn from_connection(stream: S, conn: Connection) -> Self {
+        Self {
+            stream,
+            conn,
+            write_buffer: DEFAULT_WRITE_BUFFER,
+            live: Liveness::new(None),
+            close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
+        }
+    }
 
     /// Reads the next whole message (Text, Binary, Ping, Pong or Close).
     ///
     /// Pings are answered and a peer's Close is echoed before this returns.
     /// After a Close was returned, or once the connection is closed, returns
     /// [`Error::Closed`]. A protocol error from the peer sends the Close frame
-    /// with the error's code before it is returned.
+    /// with the error's code before it is returned. With keepalive on, a
+    /// silent peer ends in [`Error::IdleTimeout`].
     pub fn read(&mut self) -> Result<Message<'static>, Error> {
-        loop {
-            match self.conn.poll_message() {
-                Ok(Some(message)) => {
-                    let message = message.into_owned();
-                    // A Ping or Close queued its answer: send it now. Data
-                    // messages queue nothing; the output is written before
-                    // the next blocking read, so an echo loop using `write`
-                    // sends one batch per read rather than one per message.
-                    if !message.is_data() && self.conn.wants_write() {
-                        self.flush()?;
-                    }
-                    return Ok(message);
-                }
-                Ok(None) => {}
-                Err(e) => return Err(self.fail(e)),
-            }
-            self.fill()?;
-        }
+        driver::read_message(self)
     }
 
     /// Reads the next piece of a message as it arrives, for messages too large
@@ -161,60 +199,11 @@ impl<S: Read + Write> WebSocket<S> {
                     return Ok(value);
                 }
                 Ok(None) => {}
-                Err(e) => return Err(self.fail(e)),
+                Err(e) => return Err(driver::fail(self, e)),
             }
-            self.fill()?;
+            driver::fill(self, None)?;
         }
     }
-
-    /// Flushes what a failure queued (the Close frame) and converts the error.
-    fn fail(&mut self, e: crate::Error) -> Error {
-        let _ = self.flush();
-        e.into()
-    }
-
-    /// Writes pending output, then reads more input into the connection.
-    fn fill(&mut self) -> Result<(), Error> {
-        self.flush()?;
-        if self.conn.state() == State::Closed {
-            return Err(Error::Closed);
-        }
-        let read = self.stream.read(self.conn.read_buf());
-        match read {
-            Ok(0) => {
-                self.conn.receive_eof();
-                Ok(())
-            }
-            Ok(n) => {
-                self.last_received = Instant::now();
-                Ok(self.conn.commit_read(n)?)
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
-            Err(e) if is_timeout(&e) && self.keepalive.is_some() => self.keepalive_tick(e),
-            Err(e) => Err(Error::Io(e)),
-        }
-    }
-
-    /// On a read timeout with keepalive on: ping, or give up after the idle timeout.
-    fn keepalive_tick(&mut self, timeout: io::Error) -> Result<(), Error> {
-        let Some(k) = self.keepalive else {
-            return Err(Error::Io(timeout));
-        };
-        let now = Instant::now();
-        let idle = now.duration_since(self.last_received);
-        if idle >= k.idle_timeout {
-            let _ = self.conn.close(CloseCode::GOING_AWAY, "idle timeout");
-            let _ = self.flush();
-            return Err(Error::Io(timeout));
-        }
-        if idle >= k.interval && now.duration_since(self.last_ping) >= k.interval {
-            self.last_ping = now;
-            self.conn.send_ping(b"keepalive")?;
-            self.flush()?;
-        }
-        Ok(())
-    }
-
     /// Sends a message and writes it out. Sending a Close starts the closing
     /// handshake, as [`close`](Self::close) does without waiting.
     pub fn send(&mut self, message: Message<'_>) -> Result<(), Error> {
@@ -285,19 +274,44 @@ impl<S: Read + Write> WebSocket<S> {
     /// Closes the connection with the closing handshake (§7.1.2): sends a Close
     /// with `code` and `reason`, then reads (discarding data messages) until
     /// the peer's Close arrives, and as a client until the server closes the
-    /// transport (§7.1.1). Bounded by the stream's read timeout.
+    /// transport (§7.1.1).
     ///
     /// If the peer closed first, this only finishes the handshake. Returns
-    /// `Ok(())` once closed; a timeout returns the I/O error, after which the
-    /// caller drops the stream (which closes it). Without a read timeout on
-    /// the stream this waits as long as the peer does; over TCP,
-    /// [`close_timeout`](Self::close_timeout) sets one for the wait.
+    /// `Ok(())` once closed. A peer that does not answer within the close
+    /// timeout ([`set_close_timeout`](Self::set_close_timeout), 10 s by
+    /// default) gives a timeout error ([`Error::is_timeout`]), after which the
+    /// caller drops the stream (which closes it).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.conn.close(code, reason) {
             Ok(()) | Err(crate::Error::Api(crate::ApiMisuse::AlreadyClosing)) => {}
             Err(e) => return Err(e.into()),
         }
         self.flush()?;
+        let deadline = deadline_after(self.close_timeout);
+        let previous = self.stream.read_timeout().ok();
+        let result = self.await_close(deadline);
+        if let Some(previous) = previous {
+            let _ = self.stream.set_read_timeout(previous);
+        }
+        result
+    }
+
+    /// [`close`](Self::close) with `timeout` as the close timeout for this call.
+    pub fn close_timeout(
+        &mut self,
+        code: CloseCode,
+        reason: &str,
+        timeout: Duration,
+    ) -> Result<(), Error> {
+        let kept = self.close_timeout.replace(timeout);
+        let result = self.close(code, reason);
+        self.close_timeout = kept;
+        result
+    }
+
+    /// The waiting part of [`close`](Self::close), by `deadline`.
+    fn await_close(&mut self, deadline: Option<Instant>) -> Result<(), Error> {
+        // Bounded: every pass reads (by the deadline) or returns.
         loop {
             if self.conn.state() == State::Closed && !self.conn.wants_write() {
                 // §7.1.1: the client waits for the server to close first.
@@ -305,9 +319,10 @@ impl<S: Read + Write> WebSocket<S> {
                     return Ok(());
                 }
                 let mut scratch = [0u8; 256];
-                return match self.stream.read(&mut scratch) {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_timeout(&e) => Err(Error::Io(e)),
+                return match read_by(&mut self.stream, deadline, |s| s.read(&mut scratch)) {
+                    Ok(ReadOutcome::Data(_)) => Ok(()),
+                    Ok(ReadOutcome::Expired) => Err(Error::Io(io::ErrorKind::TimedOut.into())),
+                    Err(e) if super::error::is_timeout(&e) => Err(Error::Io(e)),
                     Err(_) => Ok(()),
                 };
             }
@@ -315,31 +330,12 @@ impl<S: Read + Write> WebSocket<S> {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(crate::Error::UnexpectedEof) => return Ok(()),
-                Err(e) => return Err(self.fail(e)),
+                Err(e) => return Err(driver::fail(self, e)),
             }
-            match self.fill() {
+            match driver::fill(self, deadline) {
                 Ok(()) | Err(Error::Closed) => {}
                 Err(e) => return Err(e),
             }
         }
-    }
-}
-
-impl WebSocket<std::net::TcpStream> {
-    /// [`close`](Self::close), waiting at most `timeout` for each read of the
-    /// peer's Close (and, as a client, of the server's TCP close); the socket's
-    /// read timeout is restored afterwards. A peer that never answers then
-    /// gives a timeout error instead of a hang; drop the socket after it.
-    pub fn close_timeout(
-        &mut self,
-        code: CloseCode,
-        reason: &str,
-        timeout: Duration,
-    ) -> Result<(), Error> {
-        let previous = self.stream.read_timeout()?;
-        self.stream.set_read_timeout(Some(timeout))?;
-        let result = self.close(code, reason);
-        let _ = self.stream.set_read_timeout(previous);
-        result
     }
 }

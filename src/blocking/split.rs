@@ -13,10 +13,13 @@ use std::prelude::rust_2024::*;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Instant;
 
+use super::driver::{self, Link, Liveness};
 use super::error::Error;
-use super::socket::{WebSocket, queue};
-use crate::{CloseCode, Connection, Message, State};
+use super::socket::{Keepalive, WebSocket, queue};
+use super::transport::{ReadOutcome, Timeouts, read_by};
+use crate::{CloseCode, Connection, Message};
 
 /// Streams that can be duplicated into a read handle and a write handle.
 pub trait TryClone: Sized {
@@ -25,6 +28,13 @@ pub trait TryClone: Sized {
 }
 
 impl TryClone for TcpStream {
+    fn try_clone(&self) -> io::Result<Self> {
+        Self::try_clone(self)
+    }
+}
+
+#[cfg(unix)]
+impl TryClone for std::os::unix::net::UnixStream {
     fn try_clone(&self) -> io::Result<Self> {
         Self::try_clone(self)
     }
@@ -42,6 +52,7 @@ pub struct ReadHalf<S> {
     stream: S,
     shared: Arc<Shared<S>>,
     buf: Vec<u8>,
+    live: Liveness,
 }
 
 /// The sending half from [`WebSocket::split`]; clone-free, use from one thread
@@ -55,9 +66,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<S: Read + Write + TryClone> WebSocket<S> {
+impl<S: Read + Write + Timeouts + TryClone> WebSocket<S> {
     /// Splits into a reading half and a writing half usable from two threads
-    /// at once (the stream is duplicated with [`TryClone`]).
+    /// at once (the stream is duplicated with [`TryClone`]). The keepalive
+    /// set with [`set_keepalive`](WebSocket::set_keepalive) goes on in the
+    /// [`ReadHalf`].
     ///
     /// ```no_run
     /// let (ws, _) = rfc6455::blocking::connect("ws://127.0.0.1:9001")?;
@@ -68,6 +81,7 @@ impl<S: Read + Write + TryClone> WebSocket<S> {
     /// # Ok::<(), rfc6455::blocking::Error>(())
     /// ```
     pub fn split(self) -> Result<(ReadHalf<S>, WriteHalf<S>), Error> {
+        let live = self.live;
         let (stream, conn) = self.into_parts();
         let writer = stream.try_clone()?;
         let buf = vec![0; conn.config().get_read_buffer_size()];
@@ -80,6 +94,7 @@ impl<S: Read + Write + TryClone> WebSocket<S> {
                 stream,
                 shared: Arc::clone(&shared),
                 buf,
+                live,
             },
             WriteHalf { shared },
         ))
@@ -138,46 +153,46 @@ impl<S: Write> Shared<S> {
     }
 }
 
-impl<S: Read + Write> ReadHalf<S> {
-    /// Reads the next whole message, as [`WebSocket::read`] does.
-    pub fn read(&mut self) -> Result<Message<'static>, Error> {
-        loop {
-            let wants_write = {
-                let mut conn = lock(&self.shared.conn);
-                match conn.poll_message() {
-                    Ok(Some(message)) => {
-                        let message = message.into_owned();
-                        let wants_write = conn.wants_write();
-                        drop(conn);
-                        if wants_write {
-                            self.shared.try_flush()?;
-                        }
-                        return Ok(message);
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        drop(conn);
-                        let _ = self.shared.flush();
-                        return Err(e.into());
-                    }
-                }
-                if conn.state() == State::Closed {
-                    drop(conn);
-                    self.shared.flush()?;
-                    return Err(Error::Closed);
-                }
-                conn.wants_write()
-            };
-            if wants_write {
-                self.shared.try_flush()?;
-            }
-            match self.stream.read(&mut self.buf) {
-                Ok(0) => lock(&self.shared.conn).receive_eof(),
-                Ok(n) => lock(&self.shared.conn).receive(&self.buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::Io(e)),
-            }
+impl<S: Read + Write + Timeouts> Link for ReadHalf<S> {
+    fn with_conn<T>(&mut self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut lock(&self.shared.conn))
+    }
+
+    fn flush_answers(&mut self) -> Result<(), Error> {
+        // A busy writer picks the answers up when it releases the stream.
+        self.shared.try_flush()
+    }
+
+    fn flush_all(&mut self) -> Result<(), Error> {
+        self.shared.flush()
+    }
+
+    fn read_input(&mut self, deadline: Option<Instant>) -> Result<ReadOutcome, Error> {
+        // Never holds the connection lock while waiting on the socket.
+        let buf = &mut self.buf;
+        let read = read_by(&mut self.stream, deadline, |s| s.read(buf))?;
+        if let ReadOutcome::Data(n @ 1..) = read {
+            lock(&self.shared.conn).receive(&self.buf[..n]);
         }
+        Ok(read)
+    }
+
+    fn liveness(&mut self) -> &mut Liveness {
+        &mut self.live
+    }
+}
+
+impl<S: Read + Write + Timeouts> ReadHalf<S> {
+    /// Reads the next whole message, as [`WebSocket::read`] does, with the
+    /// same keepalive: Pings while idle, [`Error::IdleTimeout`] after a silence.
+    pub fn read(&mut self) -> Result<Message<'static>, Error> {
+        driver::read_message(self)
+    }
+
+    /// Sends Pings while idle and gives up after a silence, as
+    /// [`WebSocket::set_keepalive`]; `None` turns it off.
+    pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
+        self.live.keepalive = keepalive;
     }
 }
 

@@ -116,7 +116,7 @@ fn accept_answers_plain_http_with_426() {
 #[test]
 fn slowloris_gets_408() {
     let (addr, server) = raw_server(|stream| {
-        // The deadline is checked between reads, so reads must wake up.
+        // A caller-set read timeout; the deadline, not it, ends the handshake.
         stream
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();

@@ -66,8 +66,8 @@ fn plain_http_is_served_on_the_websocket_port() {
 }
 
 /// With keepalive on and a peer that never answers, the client sends Pings
-/// while idle, then gives up: `read` fails with a timeout and a Close 1001 is
-/// sent. Asserts on what is seen on the wire, not on durations.
+/// while idle, then gives up: `read` fails with `IdleTimeout` and a Close 1001
+/// is sent. Asserts on what is seen on the wire, not on durations.
 #[test]
 fn keepalive_pings_a_silent_peer_then_times_out() {
     let (addr, server) = raw_server(|mut stream| {
@@ -107,7 +107,7 @@ fn keepalive_pings_a_silent_peer_then_times_out() {
     });
     let (mut ws, _) = blocking::connect_with(&url(addr), &options).unwrap();
     let err = ws.read().expect_err("the silent peer should time out");
-    assert!(err.is_timeout(), "{err:?}");
+    assert!(matches!(err, Error::IdleTimeout), "{err:?}");
     assert!(ws.connection().is_awaiting_close());
     drop(ws);
 

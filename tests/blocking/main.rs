@@ -10,11 +10,14 @@
 //! asserts on how long anything took.
 
 mod closing;
+mod deadlines;
 mod errors;
 mod handshake;
 mod http_keepalive;
+mod keepalive;
 mod messages;
 mod regressions;
+mod silent_peers;
 mod split;
 mod support;
 mod timeouts;

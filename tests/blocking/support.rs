@@ -273,3 +273,26 @@ pub(crate) fn server_frame(payload: &[u8]) -> Vec<u8> {
     conn.send_binary(payload).unwrap();
     conn.poll_output().to_vec()
 }
+
+/// [`raw_server`] whose socket keeps the OS defaults: no read or write
+/// timeout, as `TcpListener::incoming` hands it to the README's server.
+pub(crate) fn unbounded_server<T, F>(f: F) -> (SocketAddr, JoinHandle<T>)
+where
+    T: Send + 'static,
+    F: FnOnce(TcpStream) -> T + Send + 'static,
+{
+    let (listener, addr) = bind();
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        f(stream)
+    });
+    (addr, handle)
+}
+
+/// Whether an I/O error is a read or write timeout.
+pub(crate) fn io_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
