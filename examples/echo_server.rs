@@ -6,9 +6,16 @@
 //! On the path `/close-from-server` it echoes the first message, then closes
 //! with 4000 "bye" (the interop tests' server-initiated close).
 //! This is the server Autobahn|Testsuite runs against (`scripts/autobahn.sh`).
+//! Out of threads or file descriptors, it closes the connections it cannot
+//! serve and backs off instead of panicking or spinning
+//! (`shared/accept_loop.rs`).
+
+#[path = "shared/accept_loop.rs"]
+mod accept_loop;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
+use std::thread;
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
@@ -20,15 +27,9 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:9001".into());
     let listener = TcpListener::bind(&addr)?;
     eprintln!("echo_server: listening on ws://{}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => {
-                std::thread::spawn(move || serve(stream));
-            }
-            Err(e) => eprintln!("echo_server: accept failed: {e}"),
-        }
-    }
-    Ok(())
+    accept_loop::serve_forever(&listener, "echo_server", |stream| {
+        accept_loop::spawn(thread::Builder::new(), move || serve(stream))
+    })
 }
 
 fn options() -> ServerOptions {
