@@ -22,7 +22,8 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rfc6455::blocking::{self, Accepted, Decision, ReadHalf, ServerOptions, WriteHalf};
-use rfc6455::{CloseCode, Config, HttpRequest, Message, UpgradeRequest, reject_response};
+use rfc6455::handshake::{HttpRequest, reject_response};
+use rfc6455::{CloseCode, Config, Message, UpgradeRequest};
 
 /// The largest message a client may send (Close 1009 beyond it).
 const MAX_MESSAGE: usize = 64 * 1024;

@@ -12,7 +12,8 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::{AcceptOptions, CloseCode, Config, Message, reject_response};
+use rfc6455::handshake::reject_response;
+use rfc6455::{AcceptOptions, CloseCode, Config, Message};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()

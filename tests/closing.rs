@@ -4,7 +4,8 @@
 mod common;
 
 use common::{Seen, drain_output, feed_messages};
-use rfc6455::{CloseCode, Config, Connection, Event, Role, State};
+use rfc6455::connection::State;
+use rfc6455::{CloseCode, Config, Connection, Event, Role};
 
 fn pair() -> (Connection, Connection) {
     (

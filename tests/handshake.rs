@@ -3,10 +3,12 @@
 //! client core against a server core over random splits.
 
 use proptest::prelude::*;
+use rfc6455::handshake::{
+    Extension, HandshakeLimits, TokenError, accept_key, parse_extensions, parse_token_list,
+};
 use rfc6455::{
-    AcceptOptions, ClientRequest, Extension, HandshakeError, HandshakeLimits, RequestParser,
-    RequestStatus, ResponseParser, ResponseStatus, TokenError, accept_key, parse_extensions,
-    parse_token_list,
+    AcceptOptions, ClientRequest, HandshakeError, RequestParser, RequestStatus, ResponseParser,
+    ResponseStatus,
 };
 
 const RFC_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\

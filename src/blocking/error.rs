@@ -5,7 +5,8 @@ use std::prelude::rust_2024::*;
 use std::fmt;
 use std::io;
 
-use crate::{ApiMisuse, CloseCode, HandshakeError, LimitError, ProtocolError};
+use crate::error::{ApiMisuse, LimitError, ProtocolError};
+use crate::{CloseCode, HandshakeError};
 
 /// Everything the blocking adapters report.
 ///

@@ -6,7 +6,8 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use super::error::{Error, is_timeout};
-use crate::{CloseCode, Connection, Event, Message, MessageKind, State};
+use crate::connection::State;
+use crate::{CloseCode, Connection, Event, Message, MessageKind};
 
 /// Queued output above this many bytes is written out even by [`WebSocket::write`].
 const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
@@ -294,7 +295,7 @@ impl<S: Read + Write> WebSocket<S> {
     /// [`close_timeout`](Self::close_timeout) sets one for the wait.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.conn.close(code, reason) {
-            Ok(()) | Err(crate::Error::Api(crate::ApiMisuse::AlreadyClosing)) => {}
+            Ok(()) | Err(crate::Error::Api(crate::error::ApiMisuse::AlreadyClosing)) => {}
             Err(e) => return Err(e.into()),
         }
         self.flush()?;

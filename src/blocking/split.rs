@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use super::error::Error;
 use super::socket::{WebSocket, queue};
-use crate::{CloseCode, Connection, Message, State};
+use crate::connection::State;
+use crate::{CloseCode, Connection, Message};
 
 /// Streams that can be duplicated into a read handle and a write handle.
 pub trait TryClone: Sized {

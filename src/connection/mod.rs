@@ -1,17 +1,19 @@
 //! The per-connection protocol state machine (RFC 6455 §5–§8), without I/O.
 
-pub(crate) mod close;
-pub(crate) mod event;
+mod close;
+mod event;
 mod recv;
 mod send;
 pub(crate) mod utf8;
+
+pub use close::{CloseCode, CloseFrame};
+pub use event::{Event, Message, MessageKind};
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::frame::FrameHeader;
-use event::MessageKind;
 use send::Output;
 use utf8::Utf8Validator;
 

@@ -262,7 +262,7 @@ impl Connection {
     ///
     /// Afterwards no data may be sent; the peer's data is still delivered until
     /// its Close arrives, at which point [`state`](Self::state) is
-    /// [`State::Closed`](crate::State::Closed). Codes that may not be sent
+    /// [`State::Closed`](crate::connection::State::Closed). Codes that may not be sent
     /// (1005, 1006, 1015, unassigned ones; §7.4) are refused.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if !code.is_valid_on_wire() {

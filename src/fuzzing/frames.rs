@@ -6,7 +6,8 @@ use alloc::vec::Vec;
 use super::input::Input;
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{CloseCode, Config, Error, Role, State};
+use crate::connection::State;
+use crate::{CloseCode, Config, Error, Role};
 
 /// Bits of the first byte of a frame-target input ([`frame_input`](frame_input)).
 pub mod flags {

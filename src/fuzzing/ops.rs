@@ -7,7 +7,9 @@ use alloc::vec::Vec;
 use super::input::{Input, kind_of, pattern_bytes, pattern_text, text_from, text_indices};
 use super::receiver::{Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{ApiMisuse, CloseCode, Config, Error, MessageKind, Role, State};
+use crate::connection::State;
+use crate::error::ApiMisuse;
+use crate::{CloseCode, Config, Error, MessageKind, Role};
 
 /// One step of [`connection_ops`](super::connection_ops). `server` says which side acts.
 #[derive(Debug, Clone, PartialEq, Eq)]

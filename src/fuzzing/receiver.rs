@@ -3,8 +3,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::connection::State;
 use crate::frame::MAX_HEADER_LEN;
-use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, State};
+use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
 
 /// The largest frame this crate's connections write on their own: a Pong or Close.
 pub(super) const CONTROL_FRAME: usize = MAX_HEADER_LEN + 125;

@@ -1,12 +1,6 @@
 //! The server side of the opening handshake: read the client's request
-//! (§4.2.1) and write the answer (§4.2.2).
-//!
-//! ```text
-//! bytes ──feed──▶ RequestParser ──▶ Partial            (feed more)
-//!                               ──▶ Http(HttpRequest)   (no upgrade: answer it yourself)
-//!                               ──▶ Upgrade(UpgradeRequest) ──accept──▶ 101 bytes
-//!                               ──▶ Err(HandshakeError) ──rejection_response──▶ 4xx bytes
-//! ```
+//! (§4.2.1) and write the answer (§4.2.2). The flow is drawn in the
+//! [module docs](super).
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -24,6 +18,9 @@ use super::tokens::{self, Extension};
 /// other than [`RequestStatus::Partial`]. Bytes after the header block (a
 /// request body, or frames a client pipelined) stay here: take them with
 /// [`into_leftover`](Self::into_leftover) and give them to the frame layer.
+///
+/// The [`handshake` module docs](super) draw the flow and run a whole
+/// handshake in memory.
 #[derive(Debug, Clone)]
 pub struct RequestParser {
     scan: HeadScanner,

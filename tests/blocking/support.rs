@@ -10,9 +10,10 @@ pub(crate) use std::time::Duration;
 pub(crate) use rfc6455::blocking::{
     self, Accepted, ClientOptions, Decision, Error, Keepalive, ServerOptions, WebSocket,
 };
+pub(crate) use rfc6455::handshake::reject_response;
 pub(crate) use rfc6455::{
     AcceptOptions, CloseCode, CloseFrame, Config, Connection, Event, HandshakeError, Message,
-    MessageKind, RequestParser, RequestStatus, Role, UpgradeRequest, reject_response,
+    MessageKind, RequestParser, RequestStatus, Role, UpgradeRequest,
 };
 
 /// The bound on every blocking socket operation and channel wait.
