@@ -22,7 +22,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rfc6455::blocking::{self, Accepted, Decision, ReadHalf, ServerOptions, WriteHalf};
-use rfc6455::handshake::{HttpRequest, reject_response};
+use rfc6455::handshake::{Header, HttpRequest, reject_response};
 use rfc6455::{CloseCode, Config, Message, UpgradeRequest};
 
 /// The largest message a client may send (Close 1009 beyond it).
@@ -136,23 +136,23 @@ fn decide(request: &UpgradeRequest) -> Decision {
 
 /// Answers a plain HTTP request: the page for `GET /`, else 404 or 405.
 fn serve_http(request: &HttpRequest, mut stream: TcpStream, peer: &str) {
-    let (status, content_type, body): (u16, &[u8], &[u8]) = match (request.method(), request.path())
+    let (status, content_type, body): (u16, &str, &[u8]) = match (request.method(), request.path())
     {
-        ("GET", "/" | "/index.html") => (200, b"text/html; charset=utf-8", PAGE.as_bytes()),
-        ("GET", _) => (404, b"text/plain; charset=utf-8", b"Not found.\n"),
+        ("GET", "/" | "/index.html") => (200, "text/html; charset=utf-8", PAGE.as_bytes()),
+        ("GET", _) => (404, "text/plain; charset=utf-8", b"Not found.\n"),
         _ => (
             405,
-            b"text/plain; charset=utf-8",
+            "text/plain; charset=utf-8",
             b"Only GET is served here.\n",
         ),
     };
-    let mut headers: Vec<(&str, &[u8])> = vec![
-        ("Content-Type", content_type),
-        ("Cache-Control", b"no-store"),
-        ("Connection", b"close"),
+    let mut headers = vec![
+        Header::new("Content-Type", content_type),
+        Header::new("Cache-Control", "no-store"),
+        Header::new("Connection", "close"),
     ];
     if status == 405 {
-        headers.push(("Allow", b"GET"));
+        headers.push(Header::new("Allow", "GET"));
     }
     eprintln!(
         "chat: {peer}: HTTP {} {} -> {status}",

@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::handshake::reject_response;
+use rfc6455::handshake::{Header, reject_response};
 use rfc6455::{AcceptOptions, CloseCode, Config, Message};
 
 fn main() -> std::io::Result<()> {
@@ -72,11 +72,11 @@ fn serve(stream: TcpStream) {
                 request.path()
             );
             let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 echo server: connect a WebSocket to this URL.</p>\n";
-            let headers: &[(&str, &[u8])] = &[
-                ("Content-Type", b"text/html; charset=utf-8"),
-                ("Connection", b"close"),
+            let headers = [
+                Header::new("Content-Type", "text/html; charset=utf-8"),
+                Header::new("Connection", "close"),
             ];
-            if let Ok(response) = reject_response(200, headers, page) {
+            if let Ok(response) = reject_response(200, &headers, page) {
                 let _ = stream.write_all(&response);
             }
             return;

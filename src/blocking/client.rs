@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::error::{Error, is_timeout};
 use super::socket::{Keepalive, WebSocket};
-use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, ResponseStatus};
+use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseStatus};
 use crate::{Config, Connection, Role};
 
 /// Options for [`connect_with`]. Every field has a default.
@@ -21,8 +21,8 @@ pub struct ClientOptions {
     pub subprotocols: Vec<String>,
     /// The `Origin` header to send (§4.1 step 8; browsers always send one).
     pub origin: Option<String>,
-    /// Extra request headers, e.g. `Authorization`.
-    pub headers: Vec<(String, String)>,
+    /// Extra request header fields, e.g. `Authorization` (§4.1 step 12).
+    pub headers: Vec<Header>,
     /// Limit on establishing the TCP connection. Default 10 s.
     pub connect_timeout: Option<Duration>,
     /// Deadline for the whole opening handshake. Default 10 s.
@@ -64,7 +64,7 @@ impl ClientOptions {
         if let Some(origin) = &self.origin {
             request = request.origin(origin);
         }
-        for (name, value) in &self.headers {
+        for Header { name, value } in &self.headers {
             request = request.header(name, value);
         }
         Ok(request)

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use super::error::{Error, is_timeout};
 use super::socket::WebSocket;
 use crate::handshake::{
-    AcceptOptions, HandshakeLimits, HttpRequest, RequestParser, RequestStatus, UpgradeRequest,
-    reject_response,
+    AcceptOptions, HandshakeLimits, Header, HttpRequest, RequestParser, RequestStatus,
+    UpgradeRequest, reject_response,
 };
 use crate::{Config, Connection, Role};
 
@@ -47,8 +47,8 @@ pub enum Decision {
     Reject {
         /// An HTTP status in 200..=599.
         status: u16,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
+        /// Response header fields (`Content-Length` is written for you).
+        headers: Vec<Header>,
         /// The response body.
         body: Vec<u8>,
     },
@@ -64,7 +64,7 @@ impl Decision {
     pub fn reject(status: u16, body: &str) -> Self {
         Self::Reject {
             status,
-            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            headers: vec![Header::new("Content-Type", "text/plain; charset=utf-8")],
             body: body.as_bytes().to_vec(),
         }
     }
@@ -119,13 +119,13 @@ pub fn accept<S: Read + Write>(stream: S) -> Result<WebSocket<S>, Error> {
         Accepted::WebSocket(ws, _) => Ok(ws),
         Accepted::Http { mut stream, .. } => {
             let body = b"This is a WebSocket endpoint.\n";
-            let headers: &[(&str, &[u8])] = &[
-                ("Upgrade", b"websocket"),
-                ("Connection", b"Upgrade"),
-                ("Sec-WebSocket-Version", b"13"),
-                ("Content-Type", b"text/plain"),
+            let headers = [
+                Header::new("Upgrade", "websocket"),
+                Header::new("Connection", "Upgrade"),
+                Header::new("Sec-WebSocket-Version", "13"),
+                Header::new("Content-Type", "text/plain"),
             ];
-            stream.write_all(&reject_response(426, headers, body)?)?;
+            stream.write_all(&reject_response(426, &headers, body)?)?;
             stream.flush()?;
             Err(Error::NotWebSocket)
         }
@@ -154,7 +154,11 @@ where
             .handshake_timeout
             .is_some_and(|t| started.elapsed() >= t)
         {
-            let _ = stream.write_all(&reject_response(408, &[("Connection", b"close")], b"")?);
+            let _ = stream.write_all(&reject_response(
+                408,
+                &[Header::new("Connection", "close")],
+                b"",
+            )?);
             return Err(Error::HandshakeTimeout);
         }
         let n = match stream.read(&mut buf) {
@@ -199,10 +203,6 @@ where
             headers,
             body,
         } => {
-            let headers: Vec<(&str, &[u8])> = headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_bytes()))
-                .collect();
             stream.write_all(&reject_response(status, &headers, &body)?)?;
             stream.flush()?;
             Err(Error::Rejected { status })

@@ -359,9 +359,20 @@ impl AcceptOptions {
 /// `WWW-Authenticate`, §4.2.2 step 2; 3xx with `Location`, step 3; 404 for an
 /// unknown /resource name/), the given fields, and `body` with its
 /// `Content-Length` (written here, so not allowed in `headers`).
+///
+/// ```
+/// use rfc6455::handshake::{Header, reject_response};
+///
+/// let answer = reject_response(403, &[Header::new("Content-Type", "text/plain")], b"no")?;
+/// assert_eq!(
+///     answer,
+///     b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno"
+/// );
+/// # Ok::<(), rfc6455::HandshakeError>(())
+/// ```
 pub fn reject_response(
     status: u16,
-    headers: &[(&str, &[u8])],
+    headers: &[Header],
     body: &[u8],
 ) -> Result<Vec<u8>, HandshakeError> {
     if !(200..=599).contains(&status) {
@@ -369,12 +380,10 @@ pub fn reject_response(
     }
     let mut out = Vec::new();
     http::write_status_line(&mut out, status);
-    for (name, value) in headers {
+    for Header { name, value } in headers {
         http::check_field(name, value)?;
         if name.eq_ignore_ascii_case("Content-Length") {
-            return Err(HandshakeError::ReservedHeader {
-                name: name.to_string(),
-            });
+            return Err(HandshakeError::ReservedHeader { name: name.clone() });
         }
         http::write_field(&mut out, name, value);
     }
@@ -497,13 +506,14 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: ch
 
     #[test]
     fn reject_response_writes_content_length() {
-        let r = reject_response(403, &[("X-Why", b"origin")], b"no").unwrap();
+        let r = reject_response(403, &[Header::new("X-Why", "origin")], b"no").unwrap();
         assert_eq!(
             r,
             b"HTTP/1.1 403 Forbidden\r\nX-Why: origin\r\nContent-Length: 2\r\n\r\nno"
         );
         assert!(reject_response(101, &[], b"").is_err());
-        assert!(reject_response(400, &[("Content-Length", b"9")], b"").is_err());
-        assert!(reject_response(400, &[("A", b"\n")], b"").is_err());
+        let length = Header::new("content-length", "9");
+        assert!(reject_response(400, &[length], b"").is_err());
+        assert!(reject_response(400, &[Header::new("A", "\n")], b"").is_err());
     }
 }

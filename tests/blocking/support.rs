@@ -10,7 +10,7 @@ pub(crate) use std::time::Duration;
 pub(crate) use rfc6455::blocking::{
     self, Accepted, ClientOptions, Decision, Error, Keepalive, ServerOptions, WebSocket,
 };
-pub(crate) use rfc6455::handshake::reject_response;
+pub(crate) use rfc6455::handshake::{Header, reject_response};
 pub(crate) use rfc6455::{
     AcceptOptions, CloseCode, CloseFrame, Config, Connection, Event, HandshakeError, Message,
     MessageKind, RequestParser, RequestStatus, Role, UpgradeRequest,
