@@ -91,11 +91,13 @@ fn serve(stream: TcpStream, registry: &Registry) {
     // The handshake deadline is checked between reads, so reads must wake up.
     let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let mut options = ServerOptions::default();
-    options.config = Config::default()
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE);
-    options.handshake_timeout = Some(HANDSHAKE_TIMEOUT);
+    let options = ServerOptions {
+        config: Config::default()
+            .max_message_size(MAX_MESSAGE)
+            .max_frame_size(MAX_MESSAGE),
+        handshake_timeout: Some(HANDSHAKE_TIMEOUT),
+        ..Default::default()
+    };
     match blocking::accept_with(stream, &options, decide) {
         Ok(Accepted::Http {
             request, stream, ..

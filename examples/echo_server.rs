@@ -33,11 +33,12 @@ fn main() -> std::io::Result<()> {
 }
 
 fn options() -> ServerOptions {
-    let mut options = ServerOptions::default();
-    options.config = Config::default()
-        .max_message_size(256 << 20)
-        .max_frame_size(256 << 20);
-    options
+    ServerOptions {
+        config: Config::default()
+            .max_message_size(256 << 20)
+            .max_frame_size(256 << 20),
+        ..Default::default()
+    }
 }
 
 fn serve(stream: TcpStream) {

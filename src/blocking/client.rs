@@ -12,8 +12,28 @@ use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header,
 use crate::{Config, Connection, Role};
 
 /// Options for [`connect_with`]. Every field has a default.
+///
+/// Plain public fields with [`Default`], like [`ServerOptions`](super::ServerOptions)
+/// and for the same reason: not `#[non_exhaustive]`, so that
+/// `ClientOptions { subprotocols, ..Default::default() }` compiles outside the
+/// crate (E0639 otherwise). Always end such a literal with `..Default::default()`.
+///
+/// ```
+/// use rfc6455::blocking::ClientOptions;
+/// use rfc6455::handshake::Header;
+///
+/// let options = ClientOptions {
+///     subprotocols: vec!["chat".into()],
+///     headers: vec![Header::new("Authorization", "Bearer t0ken")],
+///     ..Default::default()
+/// };
+/// let request = options.request("ws://127.0.0.1:9001/chat")?;
+/// let bytes = String::from_utf8(request.encode()?).unwrap();
+/// assert!(bytes.contains("\r\nSec-WebSocket-Protocol: chat\r\n"));
+/// assert!(bytes.contains("\r\nAuthorization: Bearer t0ken\r\n"));
+/// # Ok::<(), rfc6455::blocking::Error>(())
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct ClientOptions {
     /// Protocol limits and switches for the connection.
     pub config: Config,

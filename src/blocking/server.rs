@@ -15,8 +15,24 @@ use crate::handshake::{
 use crate::{Config, Connection, Role};
 
 /// Options for [`accept_with`]. Every field has a default.
+///
+/// Plain public fields with [`Default`]: set the ones you need and take the
+/// rest from the default. Deliberately not `#[non_exhaustive]`, which would
+/// forbid this struct-update syntax outside the crate (E0639); a new field
+/// then only breaks code that lists every field without `..`, so always
+/// write `..Default::default()`.
+///
+/// ```
+/// use rfc6455::Config;
+/// use rfc6455::blocking::ServerOptions;
+///
+/// let options = ServerOptions {
+///     config: Config::default().max_message_size(1 << 20),
+///     ..Default::default()
+/// };
+/// assert_eq!(options.config.get_max_message_size(), 1 << 20);
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct ServerOptions {
     /// Protocol limits and switches for the connection.
     pub config: Config,

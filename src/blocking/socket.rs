@@ -29,6 +29,10 @@ pub(super) fn queue(conn: &mut Connection, message: &Message<'_>) -> Result<(), 
 }
 
 /// Pings sent while idle, and how long silence is tolerated.
+///
+/// Two plain public fields and no `Default`: both durations depend on the
+/// application (and "no keepalive" is `Option::<Keepalive>::None`), so a
+/// literal `Keepalive { interval, idle_timeout }` names both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keepalive {
     /// Send a Ping after this long without receiving anything.

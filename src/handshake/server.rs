@@ -318,6 +318,22 @@ const ACCEPT_FIELDS: &[&str] = &[
 
 /// What the server agrees to in its 101 (§4.2.2 step 4 /subprotocol/ and
 /// /extensions/), plus extra fields such as `Set-Cookie`.
+///
+/// A builder with private fields rather than a plain struct: at most one
+/// subprotocol is chosen, extensions and fields accumulate in order, and
+/// [`UpgradeRequest::accept`] checks all of them against the request, so the
+/// only way in is through the methods below. New choices are new methods.
+///
+/// ```
+/// use rfc6455::AcceptOptions;
+/// use rfc6455::handshake::Extension;
+///
+/// let options = AcceptOptions::new()
+///     .subprotocol("chat")
+///     .extension(Extension::new("x-example"))
+///     .header("Set-Cookie", "session=1");
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AcceptOptions {
     subprotocol: Option<String>,

@@ -61,8 +61,10 @@ where
     F: FnOnce(Ws) -> T + Send + 'static,
 {
     let (addr, handle) = raw_server(move |stream| {
-        let mut options = ServerOptions::default();
-        options.config = config;
+        let options = ServerOptions {
+            config,
+            ..Default::default()
+        };
         match blocking::accept_with(stream, &options, |_| Decision::accept()) {
             Ok(Accepted::WebSocket(ws, _)) => f(ws),
             Ok(Accepted::Http { request, .. }) => panic!("plain HTTP: {request:?}"),
@@ -87,11 +89,12 @@ pub(crate) fn url(addr: SocketAddr) -> String {
 
 /// Client options with `config` and [`TIMEOUT`] on reads and writes.
 pub(crate) fn client_options(config: Config) -> ClientOptions {
-    let mut options = ClientOptions::default();
-    options.config = config;
-    options.read_timeout = Some(TIMEOUT);
-    options.write_timeout = Some(TIMEOUT);
-    options
+    ClientOptions {
+        config,
+        read_timeout: Some(TIMEOUT),
+        write_timeout: Some(TIMEOUT),
+        ..Default::default()
+    }
 }
 
 pub(crate) fn connect_with(url: &str, config: Config) -> Ws {
