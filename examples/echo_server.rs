@@ -99,7 +99,7 @@ fn serve(stream: TcpStream) {
                 }
                 if close_after_first {
                     // For interop tests of a close the server starts.
-                    let _ = ws.close(CloseCode(4000), "bye");
+                    let _ = ws.close(CloseCode::new(4000), "bye");
                     return;
                 }
             }

@@ -21,7 +21,7 @@ fn close_initiated_by(initiator: Role) {
     } else {
         (&mut s, &mut c)
     };
-    a.close(CloseCode(4000), "bye").unwrap();
+    a.close(CloseCode::new(4000), "bye").unwrap();
     assert_eq!(a.state(), State::Closing);
     assert!(a.is_awaiting_close());
     let wire = drain_output(a);

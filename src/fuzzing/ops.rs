@@ -300,7 +300,7 @@ impl Model {
     }
 
     fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        if !CloseCode(code).is_valid_on_wire() {
+        if !CloseCode::new(code).is_valid_on_wire() {
             return Err(ApiMisuse::UnsendableCloseCode(code).into());
         }
         if reason.len() > 123 {
@@ -483,7 +483,7 @@ pub(super) fn command(
             reason,
         } => {
             let side = &mut sides[usize::from(server)];
-            let result = side.rx.conn.close(CloseCode(code), &reason);
+            let result = side.rx.conn.close(CloseCode::new(code), &reason);
             (server, result, side.model.close(code, &reason))
         }
         Op::Deliver { .. } | Op::DeliverAll { .. } | Op::Eof => unreachable!(),

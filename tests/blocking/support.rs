@@ -187,7 +187,7 @@ pub(crate) fn pong(bytes: &[u8]) -> Message<'_> {
 
 pub(crate) fn close_msg(code: u16, reason: &str) -> Message<'_> {
     Message::Close(Some(CloseFrame {
-        code: CloseCode(code),
+        code: CloseCode::new(code),
         reason: Cow::Borrowed(reason),
     }))
 }
