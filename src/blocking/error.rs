@@ -12,6 +12,7 @@ use crate::{CloseCode, HandshakeError};
 ///
 /// A read timeout or `WouldBlock` is [`Error::Io`] and loses nothing: call the
 /// same method again to continue where it stopped.
+// non_exhaustive: the adapters will report new failures (deadlines, transports).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -55,6 +55,7 @@ impl Default for ServerOptions {
 }
 
 /// What the [`accept_with`] callback decides about an upgrade request.
+// exhaustive: a callback accepts or refuses; other outcomes are options of these two.
 #[derive(Debug, Clone)]
 pub enum Decision {
     /// Accept, choosing a subprotocol and adding headers as the options say.
@@ -89,6 +90,7 @@ impl Decision {
 /// What [`accept_with`] produced.
 // Returned once per connection and taken apart at once; boxing the socket
 // would cost every connection an allocation to save a move.
+// exhaustive: mirrors RequestStatus, an upgrade or a plain HTTP request (§4.2.1).
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Accepted<S> {

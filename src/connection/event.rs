@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use super::close::CloseFrame;
 
 /// The kind of a data message (§5.6).
+// exhaustive: Text and Binary are the only data opcodes (§5.6); others fail the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// UTF-8 text (opcode 0x1).
@@ -21,6 +22,7 @@ pub enum MessageKind {
 /// next call on the connection. Data messages arrive as one or more
 /// [`Event::Data`] chunks: whatever part of the payload has been received, so
 /// nothing is buffered beyond the current read.
+// exhaustive: one variant per frame kind of §5.2 (data, Ping, Pong, Close); more need a new RFC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event<'a> {
     /// A chunk of a Text or Binary message.
@@ -51,6 +53,7 @@ pub enum Event<'a> {
 /// Borrowed from the connection where possible (a message that arrived in one
 /// frame and one read is never copied); [`Message::into_owned`] detaches it.
 /// Also what the blocking adapters send and receive.
+// exhaustive: one variant per message kind of §5.2; matching all of them is the normal use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
     /// A Text message, validated as UTF-8.

@@ -18,6 +18,7 @@ use send::Output;
 use utf8::Utf8Validator;
 
 /// Which end of the connection this is (§5.1: clients mask, servers do not).
+// exhaustive: RFC 6455 has exactly two endpoints, client and server (§5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The side that opened the connection; masks every frame it sends.
@@ -27,6 +28,7 @@ pub enum Role {
 }
 
 /// Where the connection is in its life (§7).
+// exhaustive: the stages of §7 as the caller sees them; Closing splits no further here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     /// Messages flow both ways.

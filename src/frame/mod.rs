@@ -20,6 +20,7 @@ pub use mask::{apply_mask, extend_masked};
 use crate::error::ProtocolError;
 
 /// A frame opcode (§5.2, §11.8). Reserved opcodes are rejected while decoding.
+// exhaustive: RFC 6455 §5.2 fixes the opcodes; reserved ones are decode errors, never values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OpCode {
     /// 0x0: continues a fragmented message (§5.4).

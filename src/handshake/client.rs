@@ -185,6 +185,7 @@ pub struct ResponseParser {
 }
 
 /// What [`ResponseParser::feed`] found.
+// exhaustive: incomplete or accepted; every other answer is a HandshakeError (§4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum ResponseStatus {

@@ -12,6 +12,7 @@ use super::url::UrlError;
 
 /// Who is to blame for a [`HandshakeError`] (the sub-kinds of the style of
 /// rustls `Error`).
+// non_exhaustive: a further blame category (e.g. an internal bug) may be split out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorCause {
@@ -35,6 +36,7 @@ pub enum ErrorCause {
 /// [`rejection_response`](Self::rejection_response). Errors from the client
 /// side and caller errors have no HTTP answer (`status()` is `None`); the
 /// client then _Fails the WebSocket Connection_ (§4.1) by closing it.
+// non_exhaustive: new handshake checks (extensions, HTTP details) bring new errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {

@@ -29,6 +29,7 @@ pub struct RequestParser {
 }
 
 /// What [`RequestParser::feed`] found.
+// exhaustive: incomplete, plain HTTP or a valid upgrade; §4.2.1 leaves nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum RequestStatus {
