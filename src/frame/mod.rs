@@ -1,5 +1,9 @@
 //! The base framing protocol (RFC 6455 §5.2): opcodes, frame headers and masking.
 //!
+//! A public module for code that runs its own frame loop (benchmarks, custom
+//! transports); a [`Connection`](crate::Connection) does all of this itself.
+//! Its items are not re-exported at the crate root.
+//!
 //! ```text
 //!  0                   1                   2                   3
 //!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
