@@ -152,8 +152,10 @@ fn serve_rfc6455(stream: TcpStream) {
 
 /// The core by hand: one read, echo every whole message in it, one write.
 fn serve_core_batched(stream: TcpStream, read_size: usize) {
-    let mut options = ServerOptions::default();
-    options.config = Config::default().read_buffer_size(read_size);
+    let options = ServerOptions {
+        config: Config::default().read_buffer_size(read_size),
+        ..Default::default()
+    };
     let Ok(Accepted::WebSocket(ws, _)) =
         blocking::accept_with(stream, &options, |_| Decision::accept())
     else {
@@ -246,8 +248,10 @@ fn connect_rfc6455(addr: SocketAddr) -> WebSocket<TcpStream> {
 
 /// A client whose reads (and `ReadHalf` buffer) are `read_size` bytes.
 fn connect_rfc6455_reading(addr: SocketAddr, read_size: usize) -> WebSocket<TcpStream> {
-    let mut options = ClientOptions::default();
-    options.config = Config::default().read_buffer_size(read_size);
+    let options = ClientOptions {
+        config: Config::default().read_buffer_size(read_size),
+        ..Default::default()
+    };
     blocking::connect_with(&format!("ws://{addr}/"), &options)
         .unwrap()
         .0

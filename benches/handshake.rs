@@ -97,6 +97,9 @@ impl Write for Duplex<'_> {
     }
 }
 
+/// In memory: no timeouts, and none needed (reads never block).
+impl blocking::Timeouts for Duplex<'_> {}
+
 fn rfc_parse(pieces: usize) -> rfc6455::UpgradeRequest {
     let mut parser = RequestParser::new();
     for piece in REQUEST.chunks(pieces) {

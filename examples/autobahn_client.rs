@@ -7,11 +7,12 @@ use rfc6455::blocking::{self, ClientOptions};
 use rfc6455::{CloseCode, Config, Message};
 
 fn options() -> ClientOptions {
-    let mut options = ClientOptions::default();
-    options.config = Config::default()
-        .max_message_size(256 << 20)
-        .max_frame_size(256 << 20);
-    options
+    ClientOptions {
+        config: Config::default()
+            .max_message_size(256 << 20)
+            .max_frame_size(256 << 20),
+        ..Default::default()
+    }
 }
 
 fn main() -> Result<(), blocking::Error> {

@@ -33,7 +33,8 @@ use std::thread;
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ReadHalf, ServerOptions, WebSocket};
-use rfc6455::{CloseCode, Config, HttpRequest, Message, UpgradeRequest, reject_response};
+use rfc6455::handshake::{Header, HttpRequest, reject_response};
+use rfc6455::{CloseCode, Config, Message, UpgradeRequest};
 
 use room::{Outgoing, Room};
 
@@ -102,11 +103,13 @@ fn serve(stream: TcpStream, room: &Room, limits: &Limits) {
     // The handshake deadline is checked between reads, so reads must wake up.
     let _ = stream.set_read_timeout(Some(limits.handshake_timeout));
     let _ = stream.set_write_timeout(Some(limits.write_timeout));
-    let mut options = ServerOptions::default();
-    options.config = Config::default()
-        .max_message_size(limits.max_message)
-        .max_frame_size(limits.max_message);
-    options.handshake_timeout = Some(limits.handshake_timeout);
+    let options = ServerOptions {
+        config: Config::default()
+            .max_message_size(limits.max_message)
+            .max_frame_size(limits.max_message),
+        handshake_timeout: Some(limits.handshake_timeout),
+        ..Default::default()
+    };
     match blocking::accept_with(stream, &options, decide) {
         Ok(Accepted::Http {
             request, stream, ..
@@ -139,23 +142,23 @@ fn decide(request: &UpgradeRequest) -> Decision {
 
 /// Answers a plain HTTP request: the page for `GET /`, else 404 or 405.
 fn serve_http(request: &HttpRequest, mut stream: TcpStream, peer: &str) {
-    let (status, content_type, body): (u16, &[u8], &[u8]) = match (request.method(), request.path())
+    let (status, content_type, body): (u16, &str, &[u8]) = match (request.method(), request.path())
     {
-        ("GET", "/" | "/index.html") => (200, b"text/html; charset=utf-8", PAGE.as_bytes()),
-        ("GET", _) => (404, b"text/plain; charset=utf-8", b"Not found.\n"),
+        ("GET", "/" | "/index.html") => (200, "text/html; charset=utf-8", PAGE.as_bytes()),
+        ("GET", _) => (404, "text/plain; charset=utf-8", b"Not found.\n"),
         _ => (
             405,
-            b"text/plain; charset=utf-8",
+            "text/plain; charset=utf-8",
             b"Only GET is served here.\n",
         ),
     };
-    let mut headers: Vec<(&str, &[u8])> = vec![
-        ("Content-Type", content_type),
-        ("Cache-Control", b"no-store"),
-        ("Connection", b"close"),
+    let mut headers = vec![
+        Header::new("Content-Type", content_type),
+        Header::new("Cache-Control", "no-store"),
+        Header::new("Connection", "close"),
     ];
     if status == 405 {
-        headers.push(("Allow", b"GET"));
+        headers.push(Header::new("Allow", "GET"));
     }
     eprintln!(
         "chat: {peer}: HTTP {} {} -> {status}",

@@ -19,10 +19,12 @@ fn run() -> Result<(), blocking::Error> {
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
-    let mut options = ClientOptions::default();
-    options.config = Config::default()
-        .max_message_size(256 << 20)
-        .max_frame_size(256 << 20);
+    let options = ClientOptions {
+        config: Config::default()
+            .max_message_size(256 << 20)
+            .max_frame_size(256 << 20),
+        ..Default::default()
+    };
     let (mut ws, _) = blocking::connect_with(&url, &options)?;
     let stdout = std::io::stdout();
     for line in std::io::stdin().lock().lines() {

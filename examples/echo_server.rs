@@ -19,7 +19,8 @@ use std::thread;
 use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::{AcceptOptions, CloseCode, Config, Message, reject_response};
+use rfc6455::handshake::{Header, reject_response};
+use rfc6455::{AcceptOptions, CloseCode, Config, Message};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()
@@ -33,11 +34,12 @@ fn main() -> std::io::Result<()> {
 }
 
 fn options() -> ServerOptions {
-    let mut options = ServerOptions::default();
-    options.config = Config::default()
-        .max_message_size(256 << 20)
-        .max_frame_size(256 << 20);
-    options
+    ServerOptions {
+        config: Config::default()
+            .max_message_size(256 << 20)
+            .max_frame_size(256 << 20),
+        ..Default::default()
+    }
 }
 
 fn serve(stream: TcpStream) {
@@ -72,11 +74,11 @@ fn serve(stream: TcpStream) {
                 request.path()
             );
             let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 echo server: connect a WebSocket to this URL.</p>\n";
-            let headers: &[(&str, &[u8])] = &[
-                ("Content-Type", b"text/html; charset=utf-8"),
-                ("Connection", b"close"),
+            let headers = [
+                Header::new("Content-Type", "text/html; charset=utf-8"),
+                Header::new("Connection", "close"),
             ];
-            if let Ok(response) = reject_response(200, headers, page) {
+            if let Ok(response) = reject_response(200, &headers, page) {
                 let _ = stream.write_all(&response);
             }
             return;
@@ -98,7 +100,7 @@ fn serve(stream: TcpStream) {
                 }
                 if close_after_first {
                     // For interop tests of a close the server starts.
-                    let _ = ws.close(CloseCode(4000), "bye");
+                    let _ = ws.close(CloseCode::new(4000), "bye");
                     return;
                 }
             }

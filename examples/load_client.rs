@@ -138,9 +138,11 @@ struct Totals {
 }
 
 fn connect(url: &str, totals: &Totals) -> Result<WebSocket<std::net::TcpStream>, String> {
-    let mut options = ClientOptions::default();
-    options.read_timeout = Some(IO_TIMEOUT);
-    options.write_timeout = Some(IO_TIMEOUT);
+    let options = ClientOptions {
+        read_timeout: Some(IO_TIMEOUT),
+        write_timeout: Some(IO_TIMEOUT),
+        ..Default::default()
+    };
     let mut last = String::new();
     for attempt in 0..CONNECT_ATTEMPTS {
         if attempt > 0 {

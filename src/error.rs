@@ -16,6 +16,7 @@ use core::fmt;
 use crate::CloseCode;
 
 /// Every error the crate reports.
+// non_exhaustive: new kinds of failure will appear (extensions, new inputs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -37,6 +38,7 @@ pub enum Error {
 }
 
 /// Ways a peer can violate the framing and closing rules of RFC 6455 §5–§8.
+// non_exhaustive: negotiated extensions bring their own violations (§9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProtocolError {
@@ -69,6 +71,7 @@ pub enum ProtocolError {
 }
 
 /// A configured limit that the peer's data exceeded. Close code 1009 (§7.4.1).
+// non_exhaustive: new configurable limits will appear (§10.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LimitError {
@@ -87,6 +90,7 @@ pub enum LimitError {
 }
 
 /// Calls made out of order or with invalid arguments. Never caused by the peer.
+// non_exhaustive: each new command can be misused in a new way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ApiMisuse {

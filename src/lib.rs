@@ -28,9 +28,26 @@
 //! # Ok::<(), rfc6455::Error>(())
 //! ```
 //!
-//! Crate layout: `frame` (header codec, masking), `handshake` (server request,
-//! client response, header tokens), `connection` (state machine, reassembly,
-//! UTF-8, close), `blocking` (std adapters). Everything is re-exported here.
+//! # Crate layout
+//!
+//! The types most programs need are re-exported here at the root: the
+//! [`Connection`] and its [`Config`], [`Role`], [`Event`], [`Message`] (with
+//! [`MessageKind`] and [`CloseFrame`], which their variants carry),
+//! [`CloseCode`], [`Error`], and the opening handshake's parsers, builders and
+//! [`HandshakeError`]. The modules hold the rest:
+//!
+//! - [`handshake`]: the opening handshake (§4) with its guide and flow
+//!   diagrams; also the header grammar helpers, the parsed HTTP heads,
+//!   [`handshake::HandshakeLimits`] and the accept-key functions.
+//! - [`connection`]: the per-connection state machine (§5–§8), its
+//!   [`connection::State`] and the event and message types.
+//! - [`error`]: [`Error`] and its sub-kinds by cause
+//!   ([`error::ProtocolError`], [`error::LimitError`], [`error::ApiMisuse`]).
+//! - [`frame`]: the frame header codec and masking (§5.2, §5.3), for code
+//!   that writes its own frame loop; a [`Connection`] does all of it for you.
+//!   Not re-exported at the root.
+//! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
+//!
 //! RFC-NOTES.md in the repository maps each requirement of RFC 6455 to the
 //! code and the test that shows it.
 //!
@@ -48,25 +65,18 @@ extern crate std;
 mod config;
 pub use config::Config;
 
-mod connection;
-pub use connection::close::{CloseCode, CloseFrame};
-pub use connection::event::{Event, Message, MessageKind};
-pub use connection::{Connection, Role, State};
+pub mod connection;
+pub use connection::{CloseCode, CloseFrame, Connection, Event, Message, MessageKind, Role};
 
-mod error;
-pub use error::{ApiMisuse, Error, LimitError, ProtocolError};
+pub mod error;
+pub use error::Error;
 
 pub mod frame;
 
-mod handshake;
-#[cfg(feature = "std")]
-pub use handshake::generate_key;
+pub mod handshake;
 pub use handshake::{
-    AcceptOptions, AcceptedResponse, ClientRequest, ErrorCause, Extension, ExtensionParam,
-    HandshakeError, HandshakeLimits, Header, HttpRequest, HttpResponse, RequestParser,
-    RequestStatus, ResponseParser, ResponseStatus, TokenError, UpgradeRequest, UrlError,
-    WEBSOCKET_GUID, WsUrl, accept_key, encode_key, parse_extensions, parse_token_list,
-    reject_response,
+    AcceptOptions, AcceptedResponse, ClientRequest, HandshakeError, RequestParser, RequestStatus,
+    ResponseParser, ResponseStatus, UpgradeRequest,
 };
 
 #[cfg(feature = "blocking")]

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{Seen, drain_output, feed_messages};
-use rfc6455::{CloseCode, Config, Connection, Event, Role, State};
+use rfc6455::connection::State;
+use rfc6455::{CloseCode, Config, Connection, Event, Role};
 
 fn pair() -> (Connection, Connection) {
     (
@@ -20,7 +21,7 @@ fn close_initiated_by(initiator: Role) {
     } else {
         (&mut s, &mut c)
     };
-    a.close(CloseCode(4000), "bye").unwrap();
+    a.close(CloseCode::new(4000), "bye").unwrap();
     assert_eq!(a.state(), State::Closing);
     assert!(a.is_awaiting_close());
     let wire = drain_output(a);

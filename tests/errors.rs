@@ -4,10 +4,9 @@
 mod common;
 
 use common::{close_code_on_wire, drain_output};
-use rfc6455::{
-    ApiMisuse, CloseCode, Config, Connection, Error, LimitError, MessageKind, ProtocolError, Role,
-    State,
-};
+use rfc6455::connection::State;
+use rfc6455::error::{ApiMisuse, LimitError, ProtocolError};
+use rfc6455::{CloseCode, Config, Connection, Error, MessageKind, Role};
 
 /// Masks a frame as a client would (key 1,2,3,4), for feeding to a server.
 fn masked(first: u8, payload: &[u8]) -> Vec<u8> {

@@ -542,7 +542,7 @@ fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
 /// The §1.3 response and variants: (name, split byte, offers byte, bytes).
 /// Nonce [7; 16] is `BwcHBwcHBwcHBwcHBwcHBw==`, answered by the accept value below.
 fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
-    let accept = rfc6455::accept_key(b"BwcHBwcHBwcHBwcHBwcHBw==");
+    let accept = rfc6455::handshake::accept_key(b"BwcHBwcHBwcHBwcHBwcHBw==");
     let ok = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: {accept}\r\n\r\n"

@@ -3,10 +3,12 @@
 //! client core against a server core over random splits.
 
 use proptest::prelude::*;
+use rfc6455::handshake::{
+    Extension, HandshakeLimits, TokenError, accept_key, parse_extensions, parse_token_list,
+};
 use rfc6455::{
-    AcceptOptions, ClientRequest, Extension, HandshakeError, HandshakeLimits, RequestParser,
-    RequestStatus, ResponseParser, ResponseStatus, TokenError, accept_key, parse_extensions,
-    parse_token_list,
+    AcceptOptions, ClientRequest, HandshakeError, RequestParser, RequestStatus, ResponseParser,
+    ResponseStatus,
 };
 
 const RFC_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
@@ -264,9 +266,11 @@ fn byte_at_a_time_64k_rejected_with_linear_work() {
 #[test]
 fn byte_at_a_time_64k_accepted_with_linear_work() {
     let input = big_request();
-    let mut limits = HandshakeLimits::default();
-    limits.max_head_bytes = 128 * 1024;
-    limits.max_headers = 4096;
+    let limits = HandshakeLimits {
+        max_head_bytes: 128 * 1024,
+        max_headers: 4096,
+        ..Default::default()
+    };
     let mut p = RequestParser::with_limits(limits);
     let mut last = None;
     for b in &input {

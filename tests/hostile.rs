@@ -7,10 +7,9 @@
 mod common;
 
 use common::{close_code_on_wire, drain_output};
-use rfc6455::{
-    CloseCode, Config, Connection, Error, Event, LimitError, Message, MessageKind, ProtocolError,
-    Role, State,
-};
+use rfc6455::connection::State;
+use rfc6455::error::{LimitError, ProtocolError};
+use rfc6455::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
 
 /// Room for a partial header or control frame, and a Close or Pong of our own.
 const SLACK: usize = 4096;

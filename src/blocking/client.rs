@@ -11,12 +11,32 @@ use super::socket::{Keepalive, WebSocket};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
 };
-use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, ResponseStatus};
+use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseStatus};
 use crate::{Config, Connection, Role};
 
 /// Options for [`connect_with`]. Every field has a default.
+///
+/// Plain public fields with [`Default`], like [`ServerOptions`](super::ServerOptions)
+/// and for the same reason: not `#[non_exhaustive]`, so that
+/// `ClientOptions { subprotocols, ..Default::default() }` compiles outside the
+/// crate (E0639 otherwise). Always end such a literal with `..Default::default()`.
+///
+/// ```
+/// use rfc6455::blocking::ClientOptions;
+/// use rfc6455::handshake::Header;
+///
+/// let options = ClientOptions {
+///     subprotocols: vec!["chat".into()],
+///     headers: vec![Header::new("Authorization", "Bearer t0ken")],
+///     ..Default::default()
+/// };
+/// let request = options.request("ws://127.0.0.1:9001/chat")?;
+/// let bytes = String::from_utf8(request.encode()?).unwrap();
+/// assert!(bytes.contains("\r\nSec-WebSocket-Protocol: chat\r\n"));
+/// assert!(bytes.contains("\r\nAuthorization: Bearer t0ken\r\n"));
+/// # Ok::<(), rfc6455::blocking::Error>(())
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct ClientOptions {
     /// Protocol limits and switches for the connection.
     pub config: Config,
@@ -24,8 +44,8 @@ pub struct ClientOptions {
     pub subprotocols: Vec<String>,
     /// The `Origin` header to send (§4.1 step 8; browsers always send one).
     pub origin: Option<String>,
-    /// Extra request headers, e.g. `Authorization`.
-    pub headers: Vec<(String, String)>,
+    /// Extra request header fields, e.g. `Authorization` (§4.1 step 12).
+    pub headers: Vec<Header>,
     /// Limit on establishing the TCP connection. Default 10 s.
     pub connect_timeout: Option<Duration>,
     /// Deadline for the whole opening handshake, from the first byte sent to
@@ -73,7 +93,7 @@ impl ClientOptions {
         if let Some(origin) = &self.origin {
             request = request.origin(origin);
         }
-        for (name, value) in &self.headers {
+        for Header { name, value } in &self.headers {
             request = request.header(name, value);
         }
         Ok(request)

@@ -10,7 +10,8 @@ use std::time::Instant;
 use super::error::{Error, is_timeout};
 use super::socket::Keepalive;
 use super::transport::ReadOutcome;
-use crate::{CloseCode, Connection, Message, State};
+use crate::connection::State;
+use crate::{CloseCode, Connection, Message};
 
 /// Keepalive settings and the clock readings they are checked against.
 #[derive(Debug, Clone, Copy)]

@@ -5,12 +5,14 @@ use std::prelude::rust_2024::*;
 use std::fmt;
 use std::io;
 
-use crate::{ApiMisuse, CloseCode, HandshakeError, LimitError, ProtocolError};
+use crate::error::{ApiMisuse, LimitError, ProtocolError};
+use crate::{CloseCode, HandshakeError};
 
 /// Everything the blocking adapters report.
 ///
 /// A read timeout or `WouldBlock` is [`Error::Io`] and loses nothing: call the
 /// same method again to continue where it stopped.
+// non_exhaustive: the adapters will report new failures (deadlines, transports).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -13,14 +13,30 @@ use super::transport::{
     restoring_read_timeout,
 };
 use crate::handshake::{
-    AcceptOptions, HandshakeLimits, HttpRequest, RequestParser, RequestStatus, UpgradeRequest,
-    reject_response,
+    AcceptOptions, HandshakeLimits, Header, HttpRequest, RequestParser, RequestStatus,
+    UpgradeRequest, reject_response,
 };
 use crate::{Config, Connection, Role};
 
 /// Options for [`accept_with`]. Every field has a default.
+///
+/// Plain public fields with [`Default`]: set the ones you need and take the
+/// rest from the default. Deliberately not `#[non_exhaustive]`, which would
+/// forbid this struct-update syntax outside the crate (E0639); a new field
+/// then only breaks code that lists every field without `..`, so always
+/// write `..Default::default()`.
+///
+/// ```
+/// use rfc6455::Config;
+/// use rfc6455::blocking::ServerOptions;
+///
+/// let options = ServerOptions {
+///     config: Config::default().max_message_size(1 << 20),
+///     ..Default::default()
+/// };
+/// assert_eq!(options.config.get_max_message_size(), 1 << 20);
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct ServerOptions {
     /// Protocol limits and switches for the connection.
     pub config: Config,
@@ -68,6 +84,7 @@ const REQUEST_TIMEOUT: &[u8] =
     b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /// What the [`accept_with`] callback decides about an upgrade request.
+// exhaustive: a callback accepts or refuses; other outcomes are options of these two.
 #[derive(Debug, Clone)]
 pub enum Decision {
     /// Accept, choosing a subprotocol and adding headers as the options say.
@@ -76,8 +93,8 @@ pub enum Decision {
     Reject {
         /// An HTTP status in 200..=599.
         status: u16,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
+        /// Response header fields (`Content-Length` is written for you).
+        headers: Vec<Header>,
         /// The response body.
         body: Vec<u8>,
     },
@@ -93,7 +110,7 @@ impl Decision {
     pub fn reject(status: u16, body: &str) -> Self {
         Self::Reject {
             status,
-            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            headers: vec![Header::new("Content-Type", "text/plain; charset=utf-8")],
             body: body.as_bytes().to_vec(),
         }
     }
@@ -102,6 +119,7 @@ impl Decision {
 /// What [`accept_with`] produced.
 // Returned once per connection and taken apart at once; boxing the socket
 // would cost every connection an allocation to save a move.
+// exhaustive: mirrors RequestStatus, an upgrade or a plain HTTP request (§4.2.1).
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Accepted<S> {
@@ -154,13 +172,13 @@ pub fn accept<S: Read + Write + Timeouts>(stream: S) -> Result<WebSocket<S>, Err
         Accepted::WebSocket(ws, _) => Ok(ws),
         Accepted::Http { mut stream, .. } => {
             let body = b"This is a WebSocket endpoint.\n";
-            let headers: &[(&str, &[u8])] = &[
-                ("Upgrade", b"websocket"),
-                ("Connection", b"Upgrade"),
-                ("Sec-WebSocket-Version", b"13"),
-                ("Content-Type", b"text/plain"),
+            let headers = [
+                Header::new("Upgrade", "websocket"),
+                Header::new("Connection", "Upgrade"),
+                Header::new("Sec-WebSocket-Version", "13"),
+                Header::new("Content-Type", "text/plain"),
             ];
-            stream.write_all(&reject_response(426, headers, body)?)?;
+            stream.write_all(&reject_response(426, &headers, body)?)?;
             stream.flush()?;
             Err(Error::NotWebSocket)
         }
@@ -232,10 +250,6 @@ where
             headers,
             body,
         } => {
-            let headers: Vec<(&str, &[u8])> = headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_bytes()))
-                .collect();
             stream.write_all(&reject_response(status, &headers, &body)?)?;
             stream.flush()?;
             Err(Error::Rejected { status })

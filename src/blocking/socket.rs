@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by};
-use crate::{CloseCode, Connection, Event, Message, MessageKind, State};
+use crate::connection::State;
+use crate::{CloseCode, Connection, Event, Message, MessageKind};
 
 /// [`WebSocket::set_close_timeout`] by default, as Python `websockets` does.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +40,10 @@ pub(super) fn queue(conn: &mut Connection, message: &Message<'_>) -> Result<(), 
 /// reads wake up to send the Pings ([`ClientOptions::keepalive`](super::ClientOptions::keepalive)
 /// sets it). No Ping is sent once this side has sent its Close; the idle
 /// timeout still bounds the wait for the peer's.
+///
+/// Two plain public fields and no `Default`: both durations depend on the
+/// application (and "no keepalive" is `Option::<Keepalive>::None`), so a
+/// literal `Keepalive { interval, idle_timeout }` names both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keepalive {
     /// Send a Ping after this long without receiving anything.
@@ -283,7 +288,7 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
     /// caller drops the stream (which closes it).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.conn.close(code, reason) {
-            Ok(()) | Err(crate::Error::Api(crate::ApiMisuse::AlreadyClosing)) => {}
+            Ok(()) | Err(crate::Error::Api(crate::error::ApiMisuse::AlreadyClosing)) => {}
             Err(e) => return Err(e.into()),
         }
         self.flush()?;

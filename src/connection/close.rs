@@ -9,9 +9,21 @@ use crate::error::ProtocolError;
 ///
 /// A newtype rather than an enum so that every code a peer may send
 /// (including application codes 3000–4999) is representable; the named
-/// constants are the codes RFC 6455 §7.4.1 defines.
+/// constants are the codes RFC 6455 §7.4.1 defines and IANA registered. The
+/// number is private: make one with [`CloseCode::new`] or `From<u16>`, read it
+/// with [`CloseCode::as_u16`] or `From<CloseCode> for u16`.
+///
+/// ```
+/// use rfc6455::CloseCode;
+///
+/// let app = CloseCode::new(4000); // 4000–4999: private use (§7.4.2)
+/// assert!(app.is_valid_on_wire());
+/// assert_eq!(u16::from(CloseCode::NORMAL), 1000);
+/// assert_eq!(CloseCode::from(1001), CloseCode::GOING_AWAY);
+/// assert!(!CloseCode::NO_STATUS_RECEIVED.is_valid_on_wire()); // 1005 is local only
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CloseCode(pub u16);
+pub struct CloseCode(u16);
 
 macro_rules! close_codes {
     ($($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
@@ -55,6 +67,17 @@ close_codes! {
 }
 
 impl CloseCode {
+    /// The code with this number. Any `u16` is representable; whether it may
+    /// be sent is [`is_valid_on_wire`](Self::is_valid_on_wire).
+    pub const fn new(code: u16) -> Self {
+        Self(code)
+    }
+
+    /// The 16-bit number sent on the wire.
+    pub const fn as_u16(self) -> u16 {
+        self.0
+    }
+
     /// Whether this code may appear in a Close frame on the wire (§7.4.1, §7.4.2).
     ///
     /// Allowed: 1000–1003, 1007–1014 (1011–1014 registered with IANA after
@@ -142,6 +165,16 @@ mod tests {
         for c in [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999] {
             assert!(CloseCode(c).is_valid_on_wire(), "{c}");
         }
+    }
+
+    #[test]
+    fn number_goes_in_and_out_unchanged() {
+        for c in [0, 1000, 1005, 4999, u16::MAX] {
+            assert_eq!(CloseCode::new(c).as_u16(), c);
+            assert_eq!(u16::from(CloseCode::from(c)), c);
+        }
+        assert_eq!(CloseCode::new(1011), CloseCode::INTERNAL_ERROR);
+        assert_eq!(alloc::format!("{}", CloseCode::new(4000)), "4000");
     }
 
     #[test]

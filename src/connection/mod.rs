@@ -1,21 +1,24 @@
 //! The per-connection protocol state machine (RFC 6455 §5–§8), without I/O.
 
-pub(crate) mod close;
-pub(crate) mod event;
+mod close;
+mod event;
 mod recv;
 mod send;
 pub(crate) mod utf8;
+
+pub use close::{CloseCode, CloseFrame};
+pub use event::{Event, Message, MessageKind};
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::frame::FrameHeader;
-use event::MessageKind;
 use send::Output;
 use utf8::Utf8Validator;
 
 /// Which end of the connection this is (§5.1: clients mask, servers do not).
+// exhaustive: RFC 6455 has exactly two endpoints, client and server (§5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The side that opened the connection; masks every frame it sends.
@@ -25,6 +28,7 @@ pub enum Role {
 }
 
 /// Where the connection is in its life (§7).
+// exhaustive: the stages of §7 as the caller sees them; Closing splits no further here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     /// Messages flow both ways.

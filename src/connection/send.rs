@@ -87,7 +87,7 @@ impl Output {
             None => 0,
             Some(code) => {
                 let reason = truncate_reason(reason);
-                body[..2].copy_from_slice(&code.0.to_be_bytes());
+                body[..2].copy_from_slice(&code.as_u16().to_be_bytes());
                 body[2..2 + reason.len()].copy_from_slice(reason.as_bytes());
                 2 + reason.len()
             }
@@ -262,11 +262,11 @@ impl Connection {
     ///
     /// Afterwards no data may be sent; the peer's data is still delivered until
     /// its Close arrives, at which point [`state`](Self::state) is
-    /// [`State::Closed`](crate::State::Closed). Codes that may not be sent
+    /// [`State::Closed`](crate::connection::State::Closed). Codes that may not be sent
     /// (1005, 1006, 1015, unassigned ones; §7.4) are refused.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if !code.is_valid_on_wire() {
-            return Err(ApiMisuse::UnsendableCloseCode(code.0).into());
+            return Err(ApiMisuse::UnsendableCloseCode(code.as_u16()).into());
         }
         if reason.len() > MAX_CONTROL_PAYLOAD - 2 {
             return Err(ApiMisuse::ControlPayloadTooLong.into());

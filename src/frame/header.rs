@@ -24,6 +24,7 @@ pub struct FrameHeader {
 /// The outcome of trying to decode a header from the bytes received so far.
 ///
 /// "Need more bytes" is a normal outcome, not an error (as in httparse's `Status`).
+// exhaustive: a header is either complete or needs more bytes; malformed is an Err.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderStatus {
     /// The header is complete and used this many bytes.

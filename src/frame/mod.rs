@@ -1,5 +1,9 @@
 //! The base framing protocol (RFC 6455 §5.2): opcodes, frame headers and masking.
 //!
+//! A public module for code that runs its own frame loop (benchmarks, custom
+//! transports); a [`Connection`](crate::Connection) does all of this itself.
+//! Its items are not re-exported at the crate root.
+//!
 //! ```text
 //!  0                   1                   2                   3
 //!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -20,6 +24,7 @@ pub use mask::{apply_mask, extend_masked};
 use crate::error::ProtocolError;
 
 /// A frame opcode (§5.2, §11.8). Reserved opcodes are rejected while decoding.
+// exhaustive: RFC 6455 §5.2 fixes the opcodes; reserved ones are decode errors, never values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OpCode {
     /// 0x0: continues a fragmented message (§5.4).

@@ -6,7 +6,8 @@ use alloc::vec::Vec;
 use super::input::Input;
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{CloseCode, Config, Error, Role, State};
+use crate::connection::State;
+use crate::{CloseCode, Config, Error, Role};
 
 /// Bits of the first byte of a frame-target input ([`frame_input`](frame_input)).
 pub mod flags {
@@ -247,7 +248,7 @@ pub(super) fn check_close_reply(
         (Some(e), None) => {
             assert!(rx.conn.is_failed());
             let code = e.close_code().expect("peer errors carry a close code");
-            assert_eq!(close_sent, Some(Some(code.0)), "wrong Close for {e}");
+            assert_eq!(close_sent, Some(Some(code.as_u16())), "wrong Close for {e}");
         }
         (Some(e), Some(_)) => panic!("error {e} after a Close"),
         // §5.5.1: the Close reply echoes the status code.

@@ -7,9 +7,9 @@
 use alloc::vec::Vec;
 
 use super::input::Input;
+use crate::handshake::{HandshakeLimits, parse_extensions, parse_token_list};
 use crate::{
-    AcceptOptions, ClientRequest, HandshakeLimits, RequestParser, RequestStatus, ResponseParser,
-    ResponseStatus, parse_extensions, parse_token_list,
+    AcceptOptions, ClientRequest, RequestParser, RequestStatus, ResponseParser, ResponseStatus,
 };
 
 /// Work allowed per input byte, plus a constant: the parsers scan each byte
@@ -114,7 +114,7 @@ pub(super) fn run_response(data: &[u8]) {
         request = request.subprotocol("chat").subprotocol("superchat");
     }
     if offers & 2 != 0 {
-        request = request.extension(crate::Extension::new("permessage-deflate"));
+        request = request.extension(crate::handshake::Extension::new("permessage-deflate"));
     }
     let mut parser = request.response_parser().with_limits(limits(split));
     let mut fed = 0;

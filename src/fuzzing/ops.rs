@@ -7,7 +7,9 @@ use alloc::vec::Vec;
 use super::input::{Input, kind_of, pattern_bytes, pattern_text, text_from, text_indices};
 use super::receiver::{Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{ApiMisuse, CloseCode, Config, Error, MessageKind, Role, State};
+use crate::connection::State;
+use crate::error::ApiMisuse;
+use crate::{CloseCode, Config, Error, MessageKind, Role};
 
 /// One step of [`connection_ops`](super::connection_ops). `server` says which side acts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,7 +300,7 @@ impl Model {
     }
 
     fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        if !CloseCode(code).is_valid_on_wire() {
+        if !CloseCode::new(code).is_valid_on_wire() {
             return Err(ApiMisuse::UnsendableCloseCode(code).into());
         }
         if reason.len() > 123 {
@@ -481,7 +483,7 @@ pub(super) fn command(
             reason,
         } => {
             let side = &mut sides[usize::from(server)];
-            let result = side.rx.conn.close(CloseCode(code), &reason);
+            let result = side.rx.conn.close(CloseCode::new(code), &reason);
             (server, result, side.model.close(code, &reason))
         }
         Op::Deliver { .. } | Op::DeliverAll { .. } | Op::Eof => unreachable!(),

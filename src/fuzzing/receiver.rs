@@ -3,8 +3,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::connection::State;
 use crate::frame::MAX_HEADER_LEN;
-use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, State};
+use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
 
 /// The largest frame this crate's connections write on their own: a Pong or Close.
 pub(super) const CONTROL_FRAME: usize = MAX_HEADER_LEN + 125;
@@ -165,7 +166,7 @@ impl Receiver {
             }
             Event::Ping(p) => Item::Ping(p.to_vec()),
             Event::Pong(p) => Item::Pong(p.to_vec()),
-            Event::Close(c) => Item::Close(c.map(|c| (c.code.0, c.reason.into_owned()))),
+            Event::Close(c) => Item::Close(c.map(|c| (c.code.as_u16(), c.reason.into_owned()))),
         };
         self.push(item);
         Ok(true)
@@ -180,7 +181,7 @@ impl Receiver {
             Message::Binary(b) => Item::Binary(b.into_owned()),
             Message::Ping(p) => Item::Ping(p.into_owned()),
             Message::Pong(p) => Item::Pong(p.into_owned()),
-            Message::Close(c) => Item::Close(c.map(|c| (c.code.0, c.reason.into_owned()))),
+            Message::Close(c) => Item::Close(c.map(|c| (c.code.as_u16(), c.reason.into_owned()))),
         };
         if self.mode != Mode::Mixed || !matches!(item, Item::Text(_) | Item::Binary(_)) {
             self.push(item);
@@ -194,7 +195,7 @@ impl Receiver {
             Item::Close(c) => {
                 assert_eq!(self.conn.state(), State::Closed);
                 if let Some((code, reason)) = c {
-                    assert!(CloseCode(*code).is_valid_on_wire());
+                    assert!(CloseCode::new(*code).is_valid_on_wire());
                     assert!(reason.len() <= 123);
                 }
             }

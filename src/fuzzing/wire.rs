@@ -96,7 +96,7 @@ pub(super) fn wire_items(frames: &[WireFrame]) -> Vec<Item> {
                 [] => None,
                 [hi, lo, reason @ ..] => {
                     let code = u16::from_be_bytes([*hi, *lo]);
-                    assert!(CloseCode(code).is_valid_on_wire(), "close code {code}");
+                    assert!(CloseCode::new(code).is_valid_on_wire(), "close code {code}");
                     let reason = core::str::from_utf8(reason).expect("close reason UTF-8");
                     Some((code, reason.into()))
                 }

@@ -1,11 +1,6 @@
 //! The client side of the opening handshake: write the request (§4.1 steps
-//! 1–12) and verify the server's answer (§4.1 response steps 1–6).
-//!
-//! ```text
-//! ClientRequest::new(url) ──encode──▶ request bytes ──▶ (connect to url().host():port())
-//!                        ──response_parser──▶ ResponseParser
-//! bytes ──feed──▶ ResponseParser ──▶ Partial | Accepted(AcceptedResponse) | Err(HandshakeError)
-//! ```
+//! 1–12) and verify the server's answer (§4.1 response steps 1–6). The flow
+//! is drawn in the [module docs](super).
 
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
@@ -21,6 +16,9 @@ use super::scan::HeadScanner;
 use super::tokens::{self, Extension};
 
 /// A client's opening handshake request (§4.1), built from a WebSocket URI.
+///
+/// The [`handshake` module docs](super) draw the flow and run a whole
+/// handshake in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRequest {
     url: WsUrl,
@@ -187,6 +185,7 @@ pub struct ResponseParser {
 }
 
 /// What [`ResponseParser::feed`] found.
+// exhaustive: incomplete or accepted; every other answer is a HandshakeError (§4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum ResponseStatus {

@@ -6,12 +6,13 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::http::{self, HttpResponse};
+use super::http::{self, Header, HttpResponse};
 use super::tokens::TokenError;
 use super::url::UrlError;
 
 /// Who is to blame for a [`HandshakeError`] (the sub-kinds of the style of
 /// rustls `Error`).
+// non_exhaustive: a further blame category (e.g. an internal bug) may be split out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorCause {
@@ -35,6 +36,7 @@ pub enum ErrorCause {
 /// [`rejection_response`](Self::rejection_response). Errors from the client
 /// side and caller errors have no HTTP answer (`status()` is `None`); the
 /// client then _Fails the WebSocket Connection_ (§4.1) by closing it.
+// non_exhaustive: new handshake checks (extensions, HTTP details) bring new errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {
@@ -232,12 +234,13 @@ impl HandshakeError {
     /// (RFC 7231 §6.5.5); `Sec-WebSocket-Version: 13` with 426 (§4.2.2,
     /// §4.4), plus the `Upgrade` and `Connection` fields RFC 7231 §6.5.15
     /// asks of a 426.
-    pub fn required_headers(&self) -> &'static [(&'static str, &'static str)] {
-        match self.status() {
+    pub fn required_headers(&self) -> Vec<Header> {
+        let fields: &[(&str, &str)] = match self.status() {
             Some(405) => &[("Allow", "GET")],
             Some(426) => VERSION_HEADERS,
             _ => &[],
-        }
+        };
+        fields.iter().map(|(n, v)| Header::new(n, v)).collect()
     }
 
     /// The full response a server sends before closing: status line,
@@ -249,10 +252,10 @@ impl HandshakeError {
         let mut out = Vec::new();
         http::write_status_line(&mut out, status);
         let required = self.required_headers();
-        for (name, value) in required {
-            http::write_field(&mut out, name, value.as_bytes());
+        for h in &required {
+            http::write_field(&mut out, &h.name, &h.value);
         }
-        if !required.iter().any(|(n, _)| *n == "Connection") {
+        if !required.iter().any(|h| h.name == "Connection") {
             http::write_field(&mut out, "Connection", b"close");
         }
         let mut body = self.to_string();
@@ -353,6 +356,21 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
         assert!(!text.contains("close"));
+    }
+
+    #[test]
+    fn required_headers_are_header_values() {
+        assert_eq!(
+            HandshakeError::MethodNotGet.required_headers(),
+            [Header::new("Allow", "GET")]
+        );
+        let names: Vec<String> = HandshakeError::MissingVersion
+            .required_headers()
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
+        assert_eq!(names, ["Sec-WebSocket-Version", "Upgrade", "Connection"]);
+        assert!(HandshakeError::MissingHost.required_headers().is_empty());
     }
 
     #[test]

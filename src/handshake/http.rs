@@ -13,8 +13,21 @@ use super::tokens;
 
 /// Limits on what a peer may make us buffer during the opening handshake
 /// (§10.4: an implementation MUST protect itself against exceeding its limits).
+///
+/// Plain public fields with safe [`Default`]s. Not `#[non_exhaustive]`, so
+/// that a struct literal ending in `..Default::default()` works outside the
+/// crate (E0639 otherwise); end every such literal that way, since limits
+/// may be added.
+///
+/// ```
+/// use rfc6455::RequestParser;
+/// use rfc6455::handshake::HandshakeLimits;
+///
+/// let limits = HandshakeLimits { max_headers: 32, ..Default::default() };
+/// let parser = RequestParser::with_limits(limits);
+/// # let _ = parser;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct HandshakeLimits {
     /// Most bytes a header block (request or status line, header fields and
     /// the empty line) may take. Default: 16 KiB. Exceeding it gives 431.

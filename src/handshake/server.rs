@@ -1,12 +1,6 @@
 //! The server side of the opening handshake: read the client's request
-//! (§4.2.1) and write the answer (§4.2.2).
-//!
-//! ```text
-//! bytes ──feed──▶ RequestParser ──▶ Partial            (feed more)
-//!                               ──▶ Http(HttpRequest)   (no upgrade: answer it yourself)
-//!                               ──▶ Upgrade(UpgradeRequest) ──accept──▶ 101 bytes
-//!                               ──▶ Err(HandshakeError) ──rejection_response──▶ 4xx bytes
-//! ```
+//! (§4.2.1) and write the answer (§4.2.2). The flow is drawn in the
+//! [module docs](super).
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -24,6 +18,9 @@ use super::tokens::{self, Extension};
 /// other than [`RequestStatus::Partial`]. Bytes after the header block (a
 /// request body, or frames a client pipelined) stay here: take them with
 /// [`into_leftover`](Self::into_leftover) and give them to the frame layer.
+///
+/// The [`handshake` module docs](super) draw the flow and run a whole
+/// handshake in memory.
 #[derive(Debug, Clone)]
 pub struct RequestParser {
     scan: HeadScanner,
@@ -32,6 +29,7 @@ pub struct RequestParser {
 }
 
 /// What [`RequestParser::feed`] found.
+// exhaustive: incomplete, plain HTTP or a valid upgrade; §4.2.1 leaves nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum RequestStatus {
@@ -321,6 +319,22 @@ const ACCEPT_FIELDS: &[&str] = &[
 
 /// What the server agrees to in its 101 (§4.2.2 step 4 /subprotocol/ and
 /// /extensions/), plus extra fields such as `Set-Cookie`.
+///
+/// A builder with private fields rather than a plain struct: at most one
+/// subprotocol is chosen, extensions and fields accumulate in order, and
+/// [`UpgradeRequest::accept`] checks all of them against the request, so the
+/// only way in is through the methods below. New choices are new methods.
+///
+/// ```
+/// use rfc6455::AcceptOptions;
+/// use rfc6455::handshake::Extension;
+///
+/// let options = AcceptOptions::new()
+///     .subprotocol("chat")
+///     .extension(Extension::new("x-example"))
+///     .header("Set-Cookie", "session=1");
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AcceptOptions {
     subprotocol: Option<String>,
@@ -362,9 +376,20 @@ impl AcceptOptions {
 /// `WWW-Authenticate`, §4.2.2 step 2; 3xx with `Location`, step 3; 404 for an
 /// unknown /resource name/), the given fields, and `body` with its
 /// `Content-Length` (written here, so not allowed in `headers`).
+///
+/// ```
+/// use rfc6455::handshake::{Header, reject_response};
+///
+/// let answer = reject_response(403, &[Header::new("Content-Type", "text/plain")], b"no")?;
+/// assert_eq!(
+///     answer,
+///     b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno"
+/// );
+/// # Ok::<(), rfc6455::HandshakeError>(())
+/// ```
 pub fn reject_response(
     status: u16,
-    headers: &[(&str, &[u8])],
+    headers: &[Header],
     body: &[u8],
 ) -> Result<Vec<u8>, HandshakeError> {
     if !(200..=599).contains(&status) {
@@ -372,12 +397,10 @@ pub fn reject_response(
     }
     let mut out = Vec::new();
     http::write_status_line(&mut out, status);
-    for (name, value) in headers {
+    for Header { name, value } in headers {
         http::check_field(name, value)?;
         if name.eq_ignore_ascii_case("Content-Length") {
-            return Err(HandshakeError::ReservedHeader {
-                name: name.to_string(),
-            });
+            return Err(HandshakeError::ReservedHeader { name: name.clone() });
         }
         http::write_field(&mut out, name, value);
     }
@@ -500,13 +523,14 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: ch
 
     #[test]
     fn reject_response_writes_content_length() {
-        let r = reject_response(403, &[("X-Why", b"origin")], b"no").unwrap();
+        let r = reject_response(403, &[Header::new("X-Why", "origin")], b"no").unwrap();
         assert_eq!(
             r,
             b"HTTP/1.1 403 Forbidden\r\nX-Why: origin\r\nContent-Length: 2\r\n\r\nno"
         );
         assert!(reject_response(101, &[], b"").is_err());
-        assert!(reject_response(400, &[("Content-Length", b"9")], b"").is_err());
-        assert!(reject_response(400, &[("A", b"\n")], b"").is_err());
+        let length = Header::new("content-length", "9");
+        assert!(reject_response(400, &[length], b"").is_err());
+        assert!(reject_response(400, &[Header::new("A", "\n")], b"").is_err());
     }
 }

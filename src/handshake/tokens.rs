@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// Why a header value does not follow its ABNF (§4.3, §9.1).
+// non_exhaustive: the RFC 7230 list grammar may be checked more finely later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenError {

@@ -6,6 +6,7 @@ use core::fmt;
 
 /// Why a string is not a WebSocket URI (§3); the client MUST then _Fail the
 /// WebSocket Connection_ (§4.1 client step 1).
+// non_exhaustive: URL checks may be refined (e.g. host syntax) without a major release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UrlError {

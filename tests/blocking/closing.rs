@@ -12,7 +12,7 @@ fn client_closes_with_code_and_reason() {
         (first, then)
     });
     let mut ws = connect(&url);
-    ws.close(CloseCode(4000), "tschüß").unwrap();
+    ws.close(CloseCode::new(4000), "tschüß").unwrap();
     assert!(ws.is_closed());
     assert!(matches!(ws.read(), Err(Error::Closed)));
     assert!(matches!(ws.send_text("late"), Err(Error::Closed)));

@@ -8,9 +8,10 @@ use super::support::*;
 const DEADLINE: Duration = Duration::from_millis(300);
 
 fn options(deadline: Duration) -> ServerOptions {
-    let mut options = ServerOptions::default();
-    options.handshake_timeout = Some(deadline);
-    options
+    ServerOptions {
+        handshake_timeout: Some(deadline),
+        ..Default::default()
+    }
 }
 
 /// A server on a socket without timeouts, with `deadline`; returns its error.

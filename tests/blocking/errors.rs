@@ -46,7 +46,10 @@ fn protocol_error_closes_with_1002() {
     ws.get_mut().write_all(b"\x81\x02hi").unwrap();
     let err = join(server).expect_err("an unmasked frame is a protocol error");
     assert!(
-        matches!(err, Error::Protocol(rfc6455::ProtocolError::UnmaskedFrame)),
+        matches!(
+            err,
+            Error::Protocol(rfc6455::error::ProtocolError::UnmaskedFrame)
+        ),
         "{err:?}"
     );
     assert_eq!(err.close_code(), Some(CloseCode::PROTOCOL_ERROR));

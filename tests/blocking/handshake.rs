@@ -120,8 +120,10 @@ fn slowloris_gets_408() {
         stream
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
-        let mut options = ServerOptions::default();
-        options.handshake_timeout = Some(Duration::from_millis(300));
+        let options = ServerOptions {
+            handshake_timeout: Some(Duration::from_millis(300)),
+            ..Default::default()
+        };
         match blocking::accept_with(stream, &options, |_| Decision::accept()) {
             Err(e) => e,
             Ok(_) => panic!("the slow handshake completed"),

@@ -23,11 +23,11 @@ fn plain_http_is_served_on_the_websocket_port() {
                 } => {
                     log.push(format!("HTTP {} {}", request.method(), request.target()));
                     assert!(leftover.is_empty());
-                    let headers: &[(&str, &[u8])] = &[
-                        ("Content-Type", b"text/html; charset=utf-8"),
-                        ("Connection", b"close"),
+                    let headers = [
+                        Header::new("Content-Type", "text/html; charset=utf-8"),
+                        Header::new("Connection", "close"),
                     ];
-                    let response = reject_response(200, headers, PAGE.as_bytes()).unwrap();
+                    let response = reject_response(200, &headers, PAGE.as_bytes()).unwrap();
                     stream.write_all(&response).unwrap();
                 }
                 Accepted::WebSocket(ws, request) => {

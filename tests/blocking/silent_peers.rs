@@ -52,8 +52,10 @@ fn set_close_timeout_bounds_close() {
 fn server_send_to_a_client_that_never_reads_times_out() {
     const MESSAGE: usize = 1 << 20;
     let (addr, server) = unbounded_server(|stream| {
-        let mut options = ServerOptions::default();
-        options.write_timeout = Some(SHORT);
+        let options = ServerOptions {
+            write_timeout: Some(SHORT),
+            ..Default::default()
+        };
         let Ok(Accepted::WebSocket(mut ws, _)) =
             blocking::accept_with(stream, &options, |_| Decision::accept())
         else {

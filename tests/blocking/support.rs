@@ -10,9 +10,10 @@ pub(crate) use std::time::Duration;
 pub(crate) use rfc6455::blocking::{
     self, Accepted, ClientOptions, Decision, Error, Keepalive, ServerOptions, WebSocket,
 };
+pub(crate) use rfc6455::handshake::{Header, reject_response};
 pub(crate) use rfc6455::{
     AcceptOptions, CloseCode, CloseFrame, Config, Connection, Event, HandshakeError, Message,
-    MessageKind, RequestParser, RequestStatus, Role, UpgradeRequest, reject_response,
+    MessageKind, RequestParser, RequestStatus, Role, UpgradeRequest,
 };
 
 /// The bound on every blocking socket operation and channel wait.
@@ -60,8 +61,10 @@ where
     F: FnOnce(Ws) -> T + Send + 'static,
 {
     let (addr, handle) = raw_server(move |stream| {
-        let mut options = ServerOptions::default();
-        options.config = config;
+        let options = ServerOptions {
+            config,
+            ..Default::default()
+        };
         match blocking::accept_with(stream, &options, |_| Decision::accept()) {
             Ok(Accepted::WebSocket(ws, _)) => f(ws),
             Ok(Accepted::Http { request, .. }) => panic!("plain HTTP: {request:?}"),
@@ -86,11 +89,12 @@ pub(crate) fn url(addr: SocketAddr) -> String {
 
 /// Client options with `config` and [`TIMEOUT`] on reads and writes.
 pub(crate) fn client_options(config: Config) -> ClientOptions {
-    let mut options = ClientOptions::default();
-    options.config = config;
-    options.read_timeout = Some(TIMEOUT);
-    options.write_timeout = Some(TIMEOUT);
-    options
+    ClientOptions {
+        config,
+        read_timeout: Some(TIMEOUT),
+        write_timeout: Some(TIMEOUT),
+        ..Default::default()
+    }
 }
 
 pub(crate) fn connect_with(url: &str, config: Config) -> Ws {
@@ -183,7 +187,7 @@ pub(crate) fn pong(bytes: &[u8]) -> Message<'_> {
 
 pub(crate) fn close_msg(code: u16, reason: &str) -> Message<'_> {
     Message::Close(Some(CloseFrame {
-        code: CloseCode(code),
+        code: CloseCode::new(code),
         reason: Cow::Borrowed(reason),
     }))
 }

@@ -28,7 +28,7 @@ impl Seen {
             Message::Binary(b) => Self::Binary(b.into_owned()),
             Message::Ping(b) => Self::Ping(b.into_owned()),
             Message::Pong(b) => Self::Pong(b.into_owned()),
-            Message::Close(c) => Self::Close(c.map(|c| (c.code.0, c.reason.into_owned()))),
+            Message::Close(c) => Self::Close(c.map(|c| (c.code.as_u16(), c.reason.into_owned()))),
         }
     }
 }
@@ -111,9 +111,9 @@ pub(crate) fn feed_event_pieces(
                 }
                 Event::Ping(p) => seen.push(Seen::Ping(p.to_vec())),
                 Event::Pong(p) => seen.push(Seen::Pong(p.to_vec())),
-                Event::Close(c) => {
-                    seen.push(Seen::Close(c.map(|c| (c.code.0, c.reason.into_owned()))))
-                }
+                Event::Close(c) => seen.push(Seen::Close(
+                    c.map(|c| (c.code.as_u16(), c.reason.into_owned())),
+                )),
             }
         }
     }
