@@ -108,6 +108,9 @@ fn serve(stream: TcpStream, room: &Room, limits: &Limits) {
             .max_message_size(limits.max_message)
             .max_frame_size(limits.max_message),
         handshake_timeout: Some(limits.handshake_timeout),
+        // `relay` pings through the member's own queue and surfaces the
+        // socket's read timeout itself, so the built-in keepalive is off.
+        keepalive: None,
         ..Default::default()
     };
     match blocking::accept_with(stream, &options, decide) {

@@ -16,7 +16,6 @@ mod accept_loop;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
-use std::time::Duration;
 
 use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
 use rfc6455::handshake::{Header, reject_response};
@@ -48,8 +47,6 @@ fn serve(stream: TcpStream) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let _ = stream.set_nodelay(true);
-    // The handshake deadline is checked between reads.
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let accepted = blocking::accept_with(stream, &options(), |request| {
         let mut accept = AcceptOptions::new();
         if request.subprotocols().iter().any(|p| p == "chat") {
@@ -88,7 +85,9 @@ fn serve(stream: TcpStream) {
             return;
         }
     };
-    let _ = ws.get_mut().set_read_timeout(None);
+    // The defaults bound every wait: the handshake deadline (10 s), the
+    // write timeout (30 s) and keepalive (a Ping after 20 s of silence,
+    // `IdleTimeout` after 40 s).
     loop {
         match ws.read() {
             Ok(message @ (Message::Text(_) | Message::Binary(_))) => {

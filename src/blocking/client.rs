@@ -53,14 +53,17 @@ pub struct ClientOptions {
     /// Default 10 s. Each read and write waits at most the time left, so a
     /// server that answers nothing, or a byte at a time, cannot stretch it.
     pub handshake_timeout: Option<Duration>,
-    /// Read timeout on the socket after the handshake. Default none: `read`
-    /// waits for the next message as long as it takes (use
-    /// [`keepalive`](Self::keepalive) to detect a dead peer).
+    /// Read timeout on the socket after the handshake. Default none, which
+    /// [`keepalive`](Self::keepalive) (on by default) lowers to its ping
+    /// interval; with keepalive off, `read` then waits as long as it takes.
     pub read_timeout: Option<Duration>,
     /// Write timeout on the socket after the handshake, so a server that
     /// never reads makes `send` fail with a timeout. Default 30 s.
     pub write_timeout: Option<Duration>,
-    /// Pings while idle; sets the read timeout to the ping interval. Default none.
+    /// Pings while the server is silent, and [`Error::IdleTimeout`] when it
+    /// stays silent; lowers the read timeout to the ping interval (see
+    /// [`WebSocket::set_keepalive`]). Default [`Keepalive::DEFAULT`] (20 s,
+    /// then 40 s), as Python `websockets` does.
     pub keepalive: Option<Keepalive>,
     /// Limits on the server's response head.
     pub limits: HandshakeLimits,
@@ -77,7 +80,7 @@ impl Default for ClientOptions {
             handshake_timeout: Some(Duration::from_secs(10)),
             read_timeout: None,
             write_timeout: Some(super::server::DEFAULT_WRITE_TIMEOUT),
-            keepalive: None,
+            keepalive: Some(Keepalive::DEFAULT),
             limits: HandshakeLimits::default(),
         }
     }
@@ -152,15 +155,7 @@ pub fn connect_with(
         options.limits,
         deadline,
     )?;
-    let read_timeout = match options.keepalive {
-        Some(k) => Some(
-            options
-                .read_timeout
-                .map_or(k.interval, |t| t.min(k.interval)),
-        ),
-        None => options.read_timeout,
-    };
-    ws.get_mut().set_read_timeout(read_timeout)?;
+    ws.get_mut().set_read_timeout(options.read_timeout)?;
     ws.get_mut().set_write_timeout(options.write_timeout)?;
     ws.set_keepalive(options.keepalive);
     Ok((ws, response))

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use super::error::Error;
-use super::socket::WebSocket;
+use super::socket::{Keepalive, WebSocket};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, default_write_timeout, read_buf_by,
     restoring_read_timeout,
@@ -59,6 +59,12 @@ pub struct ServerOptions {
     /// Default 30 s. Not restored: it stays on the stream handed back.
     /// Streams without [`Timeouts`] support are left alone.
     pub write_timeout: Option<Duration>,
+    /// Pings while the client is silent, and [`Error::IdleTimeout`] when it
+    /// stays silent (see [`WebSocket::set_keepalive`], which also gives a
+    /// `TcpStream` the read timeout this needs). Default
+    /// [`Keepalive::DEFAULT`] (20 s, then 40 s), so a client that completes
+    /// the handshake and then sends nothing cannot hold `read` forever.
+    pub keepalive: Option<Keepalive>,
 }
 
 /// [`ServerOptions::write_timeout`] by default.
@@ -74,6 +80,7 @@ impl Default for ServerOptions {
             limits: HandshakeLimits::default(),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
+            keepalive: Some(Keepalive::DEFAULT),
         }
     }
 }
@@ -240,10 +247,9 @@ where
             stream.flush()?;
             let mut conn = Connection::new(Role::Server, options.config.clone());
             conn.receive(parser.leftover());
-            Ok(Accepted::WebSocket(
-                WebSocket::from_connection(stream, conn),
-                Box::new(request),
-            ))
+            let mut ws = WebSocket::from_connection(stream, conn);
+            ws.set_keepalive(options.keepalive);
+            Ok(Accepted::WebSocket(ws, Box::new(request)))
         }
         Decision::Reject {
             status,

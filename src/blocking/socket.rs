@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
-use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by};
+use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by, wake_for_keepalive};
 use crate::connection::State;
 use crate::{CloseCode, Connection, Event, Message, MessageKind};
 
@@ -36,14 +36,18 @@ pub(super) fn queue(conn: &mut Connection, message: &Message<'_>) -> Result<(), 
 /// Pings sent while idle, and how long silence is tolerated
 /// ([`WebSocket::set_keepalive`], [`ReadHalf::set_keepalive`](super::ReadHalf::set_keepalive)).
 ///
-/// The stream's read timeout must be no longer than `interval`, so that
-/// reads wake up to send the Pings ([`ClientOptions::keepalive`](super::ClientOptions::keepalive)
-/// sets it). No Ping is sent once this side has sent its Close; the idle
-/// timeout still bounds the wait for the peer's.
+/// On by default after [`accept`](super::accept) and [`connect`](super::connect)
+/// ([`Keepalive::DEFAULT`]: a Ping after 20 s of silence, give up after 40 s,
+/// as Python `websockets` does), so a peer that goes silent after the
+/// handshake cannot hold a `read` forever. The stream's read timeout must be
+/// no longer than `interval`, so that reads wake up to send the Pings;
+/// `set_keepalive` sees to that over a `TcpStream`. No Ping is sent once this
+/// side has sent its Close; the idle timeout still bounds the wait for the peer's.
 ///
-/// Two plain public fields and no `Default`: both durations depend on the
-/// application (and "no keepalive" is `Option::<Keepalive>::None`), so a
-/// literal `Keepalive { interval, idle_timeout }` names both.
+/// Two plain public fields and no `Default` impl: "no keepalive" is
+/// `Option::<Keepalive>::None`, and a literal `Keepalive { interval,
+/// idle_timeout }` names both durations; [`Keepalive::DEFAULT`] is the
+/// adapters' default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keepalive {
     /// Send a Ping after this long without receiving anything.
@@ -51,6 +55,16 @@ pub struct Keepalive {
     /// Give up after this long without receiving anything: a Close 1001 is
     /// sent (if none was) and the read returns [`Error::IdleTimeout`].
     pub idle_timeout: Duration,
+}
+
+impl Keepalive {
+    /// The adapters' default: a Ping after 20 s without receiving anything,
+    /// [`Error::IdleTimeout`] after 40 s (Python `websockets` pings every 20 s
+    /// and waits 20 s for the Pong).
+    pub const DEFAULT: Self = Self {
+        interval: Duration::from_secs(20),
+        idle_timeout: Duration::from_secs(40),
+    };
 }
 
 /// A WebSocket over a blocking stream: a [`Connection`] plus the loops that move
@@ -82,14 +96,6 @@ impl<S> WebSocket<S> {
     /// Caps how many bytes [`write`](Self::write) queues before writing them out.
     pub fn set_write_buffer(&mut self, bytes: usize) {
         self.write_buffer = bytes;
-    }
-
-    /// Sends Pings while idle and gives up after a silence; `None` turns it off.
-    ///
-    /// Needs a stream read timeout no longer than `interval`, so that
-    /// [`read`](Self::read) wakes up to send them. Kept by [`split`](Self::split).
-    pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
-        self.live.keepalive = keepalive;
     }
 
     /// How long [`close`](Self::close) waits for the peer's Close (and, as a
@@ -172,13 +178,33 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
         }
     }
 
+    /// Sends Pings while idle and gives up after a silence with
+    /// [`Error::IdleTimeout`]; `None` turns it off. Kept by [`split`](Self::split).
+    /// [`accept`](super::accept) and [`connect`](super::connect) turn it on by
+    /// default ([`ServerOptions::keepalive`](super::ServerOptions::keepalive)).
+    ///
+    /// Reads must wake up to send the Pings: over a [`Timeouts`] stream
+    /// (`TcpStream`) whose read timeout is unset or longer than `interval`,
+    /// this sets the read timeout to `interval`. Over a stream without
+    /// timeouts, give it a read timeout no longer than `interval` yourself.
+    pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
+        wake_for_keepalive(&self.stream, keepalive);
+        self.live.keepalive = keepalive;
+    }
+
     /// Reads the next whole message (Text, Binary, Ping, Pong or Close).
     ///
     /// Pings are answered and a peer's Close is echoed before this returns.
     /// After a Close was returned, or once the connection is closed, returns
     /// [`Error::Closed`]. A protocol error from the peer sends the Close frame
-    /// with the error's code before it is returned. With keepalive on, a
-    /// silent peer ends in [`Error::IdleTimeout`].
+    /// with the error's code before it is returned.
+    ///
+    /// With keepalive on (the default after [`accept`](super::accept) and
+    /// [`connect`](super::connect)), a read timeout of the stream is a
+    /// keepalive tick, not an error: `read` pings as due and goes on waiting,
+    /// and a silent peer ends in [`Error::IdleTimeout`]. To get read timeouts
+    /// back as errors (e.g. to do other work between reads), turn keepalive
+    /// off with [`set_keepalive(None)`](Self::set_keepalive).
     pub fn read(&mut self) -> Result<Message<'static>, Error> {
         driver::read_message(self)
     }

@@ -18,7 +18,7 @@ use std::time::Instant;
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::socket::{Keepalive, WebSocket, queue};
-use super::transport::{ReadOutcome, Timeouts, read_by};
+use super::transport::{ReadOutcome, Timeouts, read_by, wake_for_keepalive};
 use crate::{CloseCode, Connection, Message};
 
 /// Streams that can be duplicated into a read handle and a write handle.
@@ -190,8 +190,10 @@ impl<S: Read + Write + Timeouts> ReadHalf<S> {
     }
 
     /// Sends Pings while idle and gives up after a silence, as
-    /// [`WebSocket::set_keepalive`]; `None` turns it off.
+    /// [`WebSocket::set_keepalive`] (which also sets the read timeout a
+    /// `TcpStream` needs for it); `None` turns it off.
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
+        wake_for_keepalive(&self.stream, keepalive);
         self.live.keepalive = keepalive;
     }
 }

@@ -8,6 +8,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::error::is_timeout;
+use super::socket::Keepalive;
 
 /// Read and write timeouts of a stream, which the adapters use to make their
 /// deadlines real: the opening handshake's (`handshake_timeout`, §4.2 and
@@ -109,6 +110,26 @@ pub(super) fn default_write_timeout<S: Timeouts>(
     match (stream.write_timeout(), timeout) {
         (Ok(None), Some(t)) if !t.is_zero() => stream.set_write_timeout(Some(t)),
         _ => Ok(()),
+    }
+}
+
+/// Makes reads wake up for keepalive: a stream whose read timeout is unset
+/// or longer than the keepalive interval gets the interval, so that a silent
+/// peer cannot hold a read past the next Ping. A shorter timeout the caller
+/// set is kept; a stream without [`Timeouts`] support is left alone (its reads
+/// then tick the keepalive only when they return).
+pub(super) fn wake_for_keepalive<S: Timeouts>(stream: &S, keepalive: Option<Keepalive>) {
+    let Some(interval) = keepalive.map(|k| k.interval).filter(|i| !i.is_zero()) else {
+        return;
+    };
+    let longer = match stream.read_timeout() {
+        Ok(None) => true,
+        Ok(Some(t)) => t > interval,
+        Err(_) => false,
+    };
+    if longer {
+        // Fails only on a stream that is already broken; the next read says so.
+        let _ = stream.set_read_timeout(Some(interval));
     }
 }
 

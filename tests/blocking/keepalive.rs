@@ -94,3 +94,64 @@ fn split_reader_keeps_keepalive_and_gives_idle_timeout() {
     assert!(pings.iter().all(|p| *p == ping(b"keepalive")), "{seen:?}");
     assert_eq!(*close, close_msg(1001, "idle timeout"));
 }
+
+/// The README's server (`blocking::accept` on a socket with no timeouts)
+/// against a client that completes the handshake and then sends nothing:
+/// keepalive is on by default, so the socket gets a read timeout of the
+/// ping interval and `read` cannot block forever.
+#[test]
+fn plain_accept_turns_keepalive_on_so_a_silent_client_cannot_hold_read() {
+    let (addr, server) = unbounded_server(|stream| {
+        let ws = blocking::accept(stream).expect("handshake");
+        ws.get_ref().read_timeout().unwrap()
+    });
+    let (ws, _) = blocking::connect(&url(addr)).unwrap();
+    assert_eq!(join(server), Some(Keepalive::DEFAULT.interval));
+    drop(ws);
+}
+
+/// The same for the README's client: `connect` gives the socket the
+/// default keepalive's interval as its read timeout.
+#[test]
+fn plain_connect_turns_keepalive_on_so_a_silent_server_cannot_hold_read() {
+    let (url, server) = ws_server(drop);
+    let (ws, _) = blocking::connect(&url).unwrap();
+    assert_eq!(
+        ws.get_ref().read_timeout().unwrap(),
+        Some(Keepalive::DEFAULT.interval)
+    );
+    drop(ws);
+    join(server);
+}
+
+/// A client that completes the handshake, then neither sends nor answers
+/// Pings: the server's `read` ends in `IdleTimeout` with the keepalive of
+/// `ServerOptions`, on a socket the caller gave no read timeout.
+#[test]
+fn silent_client_after_the_handshake_ends_in_idle_timeout() {
+    let (addr, server) = unbounded_server(|stream| {
+        let options = ServerOptions {
+            keepalive: Some(Keepalive {
+                interval: INTERVAL,
+                idle_timeout: 4 * INTERVAL,
+            }),
+            ..Default::default()
+        };
+        let Ok(Accepted::WebSocket(mut ws, _)) =
+            blocking::accept_with(stream, &options, |_| Decision::accept())
+        else {
+            panic!("handshake");
+        };
+        ws.read()
+    });
+    let mut client = TcpStream::connect(addr).unwrap();
+    bounded(&client);
+    client
+        .write_all(upgrade_request("GET", "13").as_bytes())
+        .unwrap();
+    // Never answers; the server's Close (1001) and EOF end this, or the
+    // client's own read timeout does if the server hangs.
+    let _ = read_to_eof(&mut client);
+    let result = server.join().unwrap();
+    assert!(matches!(result, Err(Error::IdleTimeout)), "{result:?}");
+}

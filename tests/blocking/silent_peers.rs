@@ -26,7 +26,9 @@ fn close_against_a_silent_peer_times_out_by_default() {
     release.send(()).unwrap();
     assert!(matches!(&result, Err(e) if e.is_timeout()), "{result:?}");
     assert_eq!(join(server)[0], 0x88, "a Close frame reached the peer");
-    assert_eq!(ws.get_ref().read_timeout().unwrap(), None, "restored");
+    // Restored to what `connect` left: the default keepalive interval.
+    let keepalive = Some(Keepalive::DEFAULT.interval);
+    assert_eq!(ws.get_ref().read_timeout().unwrap(), keepalive, "restored");
 }
 
 /// `set_close_timeout` shortens the wait.
