@@ -1,13 +1,13 @@
 //! `connection_ops`: API calls on a client and a server, and delivery between them.
 
-use alloc::collections::VecDeque;
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::collections::VecDeque;
+use std::string::String;
+use std::vec::Vec;
 
 use super::input::{Input, kind_of, pattern_bytes, pattern_text, text_from, text_indices};
 use super::receiver::{Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{ApiMisuse, CloseCode, Config, Error, MessageKind, Role, State};
+use rfc6455::{ApiMisuse, CloseCode, Config, Error, MessageKind, Role, State};
 
 /// One step of [`connection_ops`](super::connection_ops). `server` says which side acts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! What a receiver saw, and the receiving loop with the checks every target shares.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::string::String;
+use std::vec::Vec;
 
-use crate::frame::MAX_HEADER_LEN;
-use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, State};
+use rfc6455::frame::MAX_HEADER_LEN;
+use rfc6455::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role, State};
 
 /// The largest frame this crate's connections write on their own: a Pong or Close.
 pub(super) const CONTROL_FRAME: usize = MAX_HEADER_LEN + 125;

@@ -1,5 +1,5 @@
 //! Replays every input under `fuzz/corpus/` and `fuzz/artifacts/` through the
-//! same `rfc6455::fuzzing` function its fuzz target calls, so that whatever the
+//! same `rfc6455_fuzz_harness` function its fuzz target calls, so that whatever the
 //! fuzzer once found stays fixed on stable, without cargo-fuzz.
 //!
 //! A crash worth keeping goes into `fuzz/corpus/<target>/regression-<name>`
@@ -9,7 +9,7 @@
 //! Also owns the seed corpus: `seed_corpus_is_current` checks that the
 //! committed `seed-*` files are exactly what `seeds()` builds. To change them,
 //! edit `seeds()` and run
-//! `RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus`.
+//! `RFC6455_WRITE_SEEDS=1 cargo test -p rfc6455-fuzz-harness --test fuzz_corpus`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,19 +17,25 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use rfc6455::MessageKind::{Binary, Text};
-use rfc6455::fuzzing::{
+use rfc6455_fuzz_harness::{
     FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, flags, frame_input, ops_input, roundtrip_input,
 };
 
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+    // This crate lives in `fuzz/harness/`; the corpus is beside it.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("fuzz/harness has a parent")
+        .to_path_buf()
 }
 
 fn target(name: &str) -> fn(&[u8]) {
     TARGETS
         .iter()
         .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("fuzz/corpus/{name}: no such target in fuzzing::TARGETS"))
+        .unwrap_or_else(|| {
+            panic!("fuzz/corpus/{name}: no such target in rfc6455_fuzz_harness::TARGETS")
+        })
         .1
 }
 
@@ -120,7 +126,7 @@ fn seed_corpus_is_current() {
     );
     assert!(
         stale.is_empty(),
-        "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus: {stale:#?}"
+        "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test -p rfc6455-fuzz-harness --test fuzz_corpus: {stale:#?}"
     );
 }
 

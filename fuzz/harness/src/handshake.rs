@@ -4,10 +4,10 @@
 //! Input layout: one byte of split sizes (high nibble, low nibble; 0 means
 //! "the rest"), then the bytes to feed.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use super::input::Input;
-use crate::{
+use rfc6455::{
     AcceptOptions, ClientRequest, HandshakeLimits, RequestParser, RequestStatus, ResponseParser,
     ResponseStatus, parse_extensions, parse_token_list,
 };
@@ -114,7 +114,7 @@ pub(super) fn run_response(data: &[u8]) {
         request = request.subprotocol("chat").subprotocol("superchat");
     }
     if offers & 2 != 0 {
-        request = request.extension(crate::Extension::new("permessage-deflate"));
+        request = request.extension(rfc6455::Extension::new("permessage-deflate"));
     }
     let mut parser = request.response_parser().with_limits(limits(split));
     let mut fed = 0;
