@@ -193,6 +193,40 @@ fn request_without_upgrade_is_plain_http() {
     assert_eq!(r.header("host"), Some(&b"server.example.com"[..]));
 }
 
+/// Issue 10 item 1: `path()` sliced the target at byte 7 or 8 to look for
+/// `http://` / `https://`, inside a character when one started there.
+#[test]
+fn non_ascii_request_target_path_panicked_slicing_inside_a_char() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("/abcde\u{e9}", "/abcde\u{e9}", None),
+        ("/abcdef\u{e9}", "/abcdef\u{e9}", None),
+        ("/a\u{1F600}b?x", "/a\u{1F600}b", Some("x")),
+        ("/abc\u{1F600}", "/abc\u{1F600}", None),
+        (
+            "/abcde\u{1F600}?q\u{e9}",
+            "/abcde\u{1F600}",
+            Some("q\u{e9}"),
+        ),
+        ("http://h\u{e9}st/p\u{e9}?q", "/p\u{e9}", Some("q")),
+        ("https://\u{e9}/", "/", None),
+    ];
+    for (target, path, query) in cases {
+        let input = RFC_REQUEST.replacen(b"/chat", target.as_bytes());
+        let Ok(RequestStatus::Upgrade(u)) = server(&input) else {
+            panic!("{target}: not an upgrade")
+        };
+        assert_eq!((u.path(), u.query()), (*path, *query), "{target}");
+        let plain = input.replacen(b"Upgrade: websocket\r\n", b"");
+        let plain = plain.replacen(b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", b"");
+        let plain = plain.replacen(b"Sec-WebSocket-Version: 13\r\n", b"");
+        let plain = plain.replacen(b"Sec-WebSocket-Protocol: chat, superchat\r\n", b"");
+        let Ok(RequestStatus::Http(r)) = server(&plain) else {
+            panic!("{target}: not plain HTTP")
+        };
+        assert_eq!((r.path(), r.query()), (*path, *query), "{target}");
+    }
+}
+
 #[test]
 fn non_ascii_values_and_pipelined_frames() {
     let mut input = edit("X", "X-Name: caf\u{e9}");
