@@ -183,14 +183,85 @@ impl ReplaceN for [u8] {
     }
 }
 
+/// The RFC request with every WebSocket field and `Upgrade` removed.
+fn plain_get() -> Vec<u8> {
+    let mut input = RFC_REQUEST.to_vec();
+    for line in [
+        &b"Upgrade: websocket\r\n"[..],
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+        b"Sec-WebSocket-Protocol: chat, superchat\r\n",
+        b"Sec-WebSocket-Version: 13\r\n",
+    ] {
+        input = input.replacen(line, b"");
+    }
+    input
+}
+
 #[test]
 fn request_without_upgrade_is_plain_http() {
-    let input = edit("Upgrade", "");
+    let input = plain_get();
     let Ok(RequestStatus::Http(r)) = server(&input) else {
         panic!()
     };
     assert_eq!((r.method(), r.path()), ("GET", "/chat"));
     assert_eq!(r.header("host"), Some(&b"server.example.com"[..]));
+}
+
+/// Issue 10 item 7: a request with `Sec-WebSocket-*` fields whose `Upgrade`
+/// does not name `websocket` (absent, or `h2c`) was handed over as plain
+/// HTTP, so servers answered 200. It is a handshake that fails §4.2.1 item 3:
+/// 400, with the reason in the body.
+#[test]
+fn websocket_fields_without_websocket_upgrade_were_plain_http() {
+    let h2c = |input: Vec<u8>| input.replacen(b"Upgrade: websocket", b"Upgrade: h2c");
+    let only = |field: &[u8]| {
+        let mut input = plain_get();
+        let end = input.len() - 2;
+        input.splice(end..end, field.iter().copied());
+        input
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("Upgrade: h2c", h2c(RFC_REQUEST.to_vec())),
+        ("no Upgrade", edit("Upgrade", "")),
+        (
+            "h2c, Connection: keep-alive",
+            h2c(RFC_REQUEST.replacen(b"Connection: Upgrade", b"Connection: keep-alive")),
+        ),
+        (
+            "only the key",
+            only(b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"),
+        ),
+        ("only the version", only(b"Sec-WebSocket-Version: 13\r\n")),
+        (
+            "only a subprotocol",
+            only(b"Sec-WebSocket-Protocol: chat\r\n"),
+        ),
+        (
+            "only an extension",
+            only(b"sec-websocket-extensions: x\r\n"),
+        ),
+    ];
+    for (what, input) in cases {
+        let result = server(&input);
+        let Err(e) = &result else {
+            panic!("{what}: {result:?}")
+        };
+        assert!(
+            matches!(e, HandshakeError::UpgradeNotWebSocket),
+            "{what}: {e:?}"
+        );
+        let (status, _) = answer_of(e);
+        assert_eq!(status, 400, "{what}");
+        let answer = String::from_utf8(e.rejection_response().unwrap()).unwrap();
+        let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(body.contains("Upgrade: websocket"), "{what}: {body:?}");
+    }
+    // `Upgrade: websocket` without `Connection: Upgrade` already failed (item 4).
+    let input = RFC_REQUEST.replacen(b"Connection: Upgrade", b"Connection: keep-alive");
+    assert_eq!(
+        server(&input),
+        Err(HandshakeError::MissingConnectionUpgrade)
+    );
 }
 
 /// Issue 10 item 1: `path()` sliced the target at byte 7 or 8 to look for
@@ -216,10 +287,7 @@ fn non_ascii_request_target_path_panicked_slicing_inside_a_char() {
             panic!("{target}: not an upgrade")
         };
         assert_eq!((u.path(), u.query()), (*path, *query), "{target}");
-        let plain = input.replacen(b"Upgrade: websocket\r\n", b"");
-        let plain = plain.replacen(b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", b"");
-        let plain = plain.replacen(b"Sec-WebSocket-Version: 13\r\n", b"");
-        let plain = plain.replacen(b"Sec-WebSocket-Protocol: chat, superchat\r\n", b"");
+        let plain = plain_get().replacen(b"/chat", target.as_bytes());
         let Ok(RequestStatus::Http(r)) = server(&plain) else {
             panic!("{target}: not plain HTTP")
         };
