@@ -18,8 +18,9 @@
 //! [`TARGETS`](crate::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
 //!
 //! Layout: `input` (the byte reader, generated text), `receiver` (the polling
-//! loop and the checks every target shares), `wire` (an independent parser of
-//! what the crate writes), then one file per target.
+//! loop and the checks every target shares), `touch` (every public accessor of
+//! what the targets parse or receive: the rule in `fuzz/README.md`), `wire`
+//! (an independent parser of what the crate writes), then one file per target.
 
 mod frames;
 mod handshake;
@@ -27,6 +28,7 @@ mod input;
 mod ops;
 mod receiver;
 mod roundtrip;
+mod touch;
 mod wire;
 
 pub use frames::{LIMITS, flags, frame_input};

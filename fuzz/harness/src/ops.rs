@@ -395,6 +395,9 @@ pub(super) fn run(data: &[u8]) {
             }
             op => command(&mut sides, op),
         };
+        if let Err(e) = &result {
+            super::touch::error(e);
+        }
         assert_eq!(result, predicted, "command result differs from the model");
         let side = &sides[usize::from(server)];
         assert_eq!(side.rx.conn.state(), side.model.state());

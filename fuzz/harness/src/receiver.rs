@@ -123,7 +123,8 @@ impl Receiver {
                 "more events than bytes received"
             );
         };
-        if result.is_some() {
+        if let Some(e) = &result {
+            super::touch::error(e);
             self.errors += 1;
             assert_eq!(self.errors, 1, "a second error: {result:?}");
             assert_eq!(self.conn.state(), State::Closed);
@@ -143,6 +144,7 @@ impl Receiver {
         let Some(event) = self.conn.poll_event()? else {
             return Ok(false);
         };
+        super::touch::event(&event);
         let item = match event {
             Event::Data {
                 kind,
@@ -175,6 +177,7 @@ impl Receiver {
         let Some(message) = self.conn.poll_message()? else {
             return Ok(false);
         };
+        super::touch::message(&message);
         let item = match message {
             Message::Text(t) => Item::Text(t.into_owned()),
             Message::Binary(b) => Item::Binary(b.into_owned()),

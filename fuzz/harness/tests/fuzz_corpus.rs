@@ -121,7 +121,7 @@ fn seed_corpus_is_current() {
         }
     }
     assert!(
-        seeds.len() < 100 && total < 1 << 20,
+        seeds.len() < 128 && total < 1 << 20,
         "keep the seed corpus small"
     );
     assert!(
@@ -505,6 +505,7 @@ fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
                Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
                Sec-WebSocket-Version: 13\r\n\r\n";
     let with = |extra: &str| rfc.replace("Sec-WebSocket-Version: 13\r\n", extra);
+    let at = |target: &str| rfc.replacen("/chat", target, 1);
     vec![
         ("rfc-request", 0, rfc.to_string()),
         ("rfc-request-bytewise", 0x11, rfc.to_string()),
@@ -532,6 +533,37 @@ fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
             with("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"),
         ),
         ("post", 0, rfc.replacen("GET", "POST", 1)),
+        // Non-ASCII request targets: characters of 2 and 4 bytes before,
+        // across and after the bytes 7-8 where `http://` / `https://` end,
+        // a query after them, and an absolute form with a non-ASCII host.
+        // `path()` once panicked slicing inside such a character.
+        ("target-2-byte-at-6", 0, at("/abcde\u{e9}")),
+        ("target-2-byte-at-1", 0, at("/\u{e9}t\u{e9}")),
+        ("target-4-byte-at-1", 0x25, at("/\u{1F600}chat")),
+        ("target-4-byte-at-5", 0, at("/chat\u{1F600}")),
+        ("target-4-byte-at-9", 0, at("/chatroom\u{1F600}")),
+        (
+            "target-query-after-non-ascii",
+            0,
+            at("/caf\u{e9}?q=\u{e9}&r"),
+        ),
+        (
+            "target-absolute-non-ascii-host",
+            0,
+            at("http://h\u{e9}st.example/p\u{e9}?x"),
+        ),
+        ("target-absolute-https-4-byte", 0, at("https://\u{1F600}/?")),
+        (
+            "plain-http-non-ascii-target",
+            0,
+            "GET /\u{e9}t\u{e9}?\u{1F600} HTTP/1.1\r\nHost: x\r\n\r\n".to_string(),
+        ),
+        // A broken upgrade: WebSocket fields, `Upgrade: h2c` (answered 400).
+        (
+            "upgrade-h2c-with-key",
+            0,
+            rfc.replace("Upgrade: websocket", "Upgrade: h2c"),
+        ),
         (
             "plain-http",
             0,
@@ -584,5 +616,11 @@ fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
             ok.replace(&accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         ),
         ("pipelined-frame", 0x40, 0, format!("{ok}\u{81}\u{2}hi")),
+        (
+            "non-ascii-reason",
+            0,
+            0,
+            "HTTP/1.1 404 N\u{e9}ant \u{1F600}\r\nX-Caf\u{e9}: \u{e9}\r\n\r\n".to_string(),
+        ),
     ]
 }
