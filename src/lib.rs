@@ -86,8 +86,3 @@ pub mod blocking;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-
-/// Entry points for the fuzz targets in `fuzz/` and their corpus replay test.
-/// Not part of the public API: hidden, and may change in any release.
-#[doc(hidden)]
-pub mod fuzzing;

@@ -1,4 +1,4 @@
-//! See `rfc6455::fuzzing::connection_ops` for the input layout and the invariants checked.
+//! See `rfc6455_fuzz_harness::connection_ops` (fuzz/harness) for the input layout and the invariants checked.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| rfc6455::fuzzing::connection_ops(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rfc6455_fuzz_harness::connection_ops(data));

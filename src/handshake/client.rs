@@ -355,8 +355,10 @@ impl ResponseParser {
         self.scan.into_leftover()
     }
 
-    /// Bytes looked at so far, counting the scan and the one parse. For tests
-    /// that check the work is linear in the input; not a stable API.
+    /// Bytes looked at so far, counting the scan and the one parse. For the
+    /// fuzz harness and the tests that check the work is linear in the
+    /// input; only with the non-default `fuzzing` feature, not a stable API.
+    #[cfg(feature = "fuzzing")]
     #[doc(hidden)]
     pub fn bytes_scanned(&self) -> usize {
         self.scan.bytes_scanned()

@@ -70,6 +70,11 @@ pub enum HandshakeError {
     DuplicateHost,
     /// Peer: a `Host` value that is not visible ASCII. Answer: 400.
     InvalidHost,
+    /// Peer: a request with WebSocket handshake fields (`Sec-WebSocket-Key`,
+    /// `-Version`, `-Protocol` or `-Extensions`) whose `Upgrade` does not
+    /// name `websocket`, e.g. is absent or `h2c` (§4.2.1 item 3). A failed
+    /// handshake rather than plain HTTP. Answer: 400.
+    UpgradeNotWebSocket,
     /// Peer: `Upgrade: websocket` without the `Upgrade` token in
     /// `Connection` (§4.2.1 item 4). Answer: 400.
     MissingConnectionUpgrade,
@@ -220,6 +225,7 @@ impl HandshakeError {
             | MissingHost
             | DuplicateHost
             | InvalidHost
+            | UpgradeNotWebSocket
             | MissingConnectionUpgrade
             | MissingKey
             | DuplicateKey
@@ -286,6 +292,9 @@ impl fmt::Display for HandshakeError {
             MissingHost => f.write_str("missing Host header"),
             DuplicateHost => f.write_str("more than one Host header"),
             InvalidHost => f.write_str("invalid Host header"),
+            UpgradeNotWebSocket => f.write_str(
+                "WebSocket handshake fields without Upgrade: websocket (RFC 6455 section 4.2.1)",
+            ),
             MissingConnectionUpgrade => f.write_str("Connection header lacks the Upgrade token"),
             MissingKey => f.write_str("missing Sec-WebSocket-Key header"),
             DuplicateKey => f.write_str("more than one Sec-WebSocket-Key header"),

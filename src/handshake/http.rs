@@ -241,13 +241,18 @@ fn owned(headers: &[httparse::Header<'_>]) -> Vec<Header> {
 }
 
 /// Strips `scheme://authority` from an absolute-form target (§4.1 step 3).
+///
+/// The target comes from the network and may hold any UTF-8 (httparse allows
+/// bytes >= 0x80), so the prefix is compared as bytes: slicing the `str` at
+/// 7 or 8 could fall inside a character. Once an ASCII prefix matched, its
+/// end is a character boundary, and `find` returns boundaries.
 fn origin_form(target: &str) -> &str {
-    let lower = |s: &str, p: &str| s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p);
-    let rest = if lower(target, "http://") {
-        &target[7..]
-    } else if lower(target, "https://") {
-        &target[8..]
-    } else {
+    let rest = ["http://", "https://"].iter().find_map(|scheme| {
+        let head = target.as_bytes().get(..scheme.len())?;
+        head.eq_ignore_ascii_case(scheme.as_bytes())
+            .then(|| &target[scheme.len()..])
+    });
+    let Some(rest) = rest else {
         return target;
     };
     match rest.find(['/', '?']) {

@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! bytes ──feed──▶ RequestParser ──▶ Partial                  (read more, feed again)
-//!                               ──▶ Http(HttpRequest)         (no upgrade: answer it yourself)
+//!                               ──▶ Http(HttpRequest)         (no upgrade, no Sec-WebSocket-*: answer it yourself)
 //!                               ──▶ Upgrade(UpgradeRequest) ──accept──▶ 101 bytes to send
 //!                               ──▶ Err(HandshakeError) ──rejection_response──▶ 4xx bytes to send
 //! then: Connection::new(Role::Server, …) and receive(parser.leftover())

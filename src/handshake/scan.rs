@@ -146,6 +146,7 @@ impl HeadScanner {
     }
 
     /// Bytes looked at so far, by the scan and by the one parse.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn bytes_scanned(&self) -> usize {
         self.scanned
     }

@@ -35,8 +35,10 @@ pub struct RequestParser {
 pub enum RequestStatus {
     /// The header block is not complete yet: feed more bytes.
     Partial,
-    /// A plain HTTP request: no `Upgrade` field listing `websocket`. Not an
-    /// error; a server sharing its port (§1.3) answers it itself.
+    /// A plain HTTP request: no `Upgrade` field listing `websocket`, and no
+    /// `Sec-WebSocket-*` request field (with one, it is a failed handshake,
+    /// [`HandshakeError::UpgradeNotWebSocket`]). Not an error; a server
+    /// sharing its port (§1.3) answers it itself.
     Http(HttpRequest),
     /// A WebSocket upgrade request that passed every check of §4.2.1.
     Upgrade(UpgradeRequest),
@@ -97,18 +99,37 @@ impl RequestParser {
         self.scan.into_leftover()
     }
 
-    /// Bytes looked at so far, counting the scan and the one parse. For tests
-    /// that check the work is linear in the input; not a stable API.
+    /// Bytes looked at so far, counting the scan and the one parse. For the
+    /// fuzz harness and the tests that check the work is linear in the
+    /// input; only with the non-default `fuzzing` feature, not a stable API.
+    #[cfg(feature = "fuzzing")]
     #[doc(hidden)]
     pub fn bytes_scanned(&self) -> usize {
         self.scan.bytes_scanned()
     }
 }
 
+/// The request fields §4.2.1 items 5, 6, 8 and 9 define: a request with any
+/// of them is a WebSocket handshake attempt.
+const WEBSOCKET_REQUEST_FIELDS: &[&str] = &[
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+];
+
 /// Applies §4.2.1 to a parsed request.
 fn classify(request: HttpRequest) -> Result<RequestStatus, HandshakeError> {
     let headers = request.headers();
     if !http::has_token(headers, "Upgrade", "websocket") {
+        // Item 3. Fields only a WebSocket client sends make this a handshake
+        // that fails §4.2.1 (400), not plain HTTP for the application.
+        if WEBSOCKET_REQUEST_FIELDS
+            .iter()
+            .any(|name| http::count(headers, name) > 0)
+        {
+            return Err(HandshakeError::UpgradeNotWebSocket);
+        }
         return Ok(RequestStatus::Http(request));
     }
     // §4.2.1 item 1: "An HTTP/1.1 or higher GET request".

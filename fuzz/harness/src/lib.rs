@@ -1,22 +1,26 @@
-//! Entry points for the fuzz targets in `fuzz/` and for `tests/fuzz_corpus.rs`,
-//! which replays the committed corpus through the same functions on stable.
+//! Entry points for the fuzz targets in `fuzz/fuzz_targets/` and for this
+//! crate's `tests/fuzz_corpus.rs`, which replays the committed corpus through
+//! the same functions on stable (`cargo test --workspace`).
 //!
-//! Not part of the API: hidden, and free to change in any release (like
-//! rustls `internal::fuzzing` and httparse `_benchable`).
+//! A workspace member that is never published, so none of this (with its
+//! `expect`s and `panic!`s by design) is compiled into users' builds. It uses
+//! rfc6455's public API plus one hook, the handshake parsers'
+//! `bytes_scanned` counters, which rfc6455's non-default `fuzzing` feature
+//! makes public.
 //!
 //! Every entry point takes raw bytes and panics when an invariant breaks. The
 //! structured targets decode their bytes with a small hand-written reader
-//! rather than with `arbitrary`: the library cannot depend on it (it is a
-//! dev-dependency at most), and a hand-written format has an inverse
-//! ([`frame_input`](crate::fuzzing::frame_input), [`ops_input`](crate::fuzzing::ops_input), [`roundtrip_input`](crate::fuzzing::roundtrip_input)), so the seed corpora
+//! rather than with `arbitrary`: a hand-written format has an inverse
+//! ([`frame_input`](crate::frame_input), [`ops_input`](crate::ops_input), [`roundtrip_input`](crate::roundtrip_input)), so the seed corpora
 //! are written by a test and stay valid across dependency upgrades.
 //!
 //! Adding a target is two lines here (the function and its row in
-//! [`TARGETS`](crate::fuzzing::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
+//! [`TARGETS`](crate::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
 //!
 //! Layout: `input` (the byte reader, generated text), `receiver` (the polling
-//! loop and the checks every target shares), `wire` (an independent parser of
-//! what the crate writes), then one file per target.
+//! loop and the checks every target shares), `touch` (every public accessor of
+//! what the targets parse or receive: the rule in `fuzz/README.md`), `wire`
+//! (an independent parser of what the crate writes), then one file per target.
 
 mod frames;
 mod handshake;
@@ -24,13 +28,14 @@ mod input;
 mod ops;
 mod receiver;
 mod roundtrip;
+mod touch;
 mod wire;
 
 pub use frames::{LIMITS, flags, frame_input};
 pub use ops::{FRAGMENT_SIZES, Op, ops_input};
 pub use roundtrip::{READ_SIZES, RoundtripMessage, roundtrip_input};
 
-use crate::Role;
+use rfc6455::Role;
 
 /// A fuzz target: bytes in, a panic if an invariant breaks.
 pub type Target = fn(&[u8]);

@@ -1,9 +1,9 @@
 //! Decoding the fuzzer's bytes, and the text and data the targets generate.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::string::String;
+use std::vec::Vec;
 
-use crate::MessageKind;
+use rfc6455::MessageKind;
 
 /// Reads fields from the front of the fuzzer's bytes; past the end, fields read as zero.
 pub(super) struct Input<'a>(pub(super) &'a [u8]);

@@ -1,13 +1,13 @@
 //! `frame_server`, `frame_client`: arbitrary bytes into one connection.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::string::String;
+use std::vec::Vec;
 
 use super::input::Input;
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::connection::State;
-use crate::{CloseCode, Config, Error, Role};
+use rfc6455::connection::State;
+use rfc6455::{CloseCode, Config, Error, Role};
 
 /// Bits of the first byte of a frame-target input ([`frame_input`](frame_input)).
 pub mod flags {

@@ -1,12 +1,12 @@
 //! `roundtrip`: messages encoded by one role decode the same in the other.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use super::FRAGMENT_SIZES;
 use super::input::{Input, kind_of, pattern_bytes, pattern_text};
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::{Config, Connection, MessageKind, Role};
+use rfc6455::{Config, Connection, MessageKind, Role};
 
 /// One message of a [`roundtrip`](fn@super::roundtrip) input, with generated content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! An independent reading of the wire (§5.2), to check what the encoder writes.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use super::input::kind_of;
 use super::receiver::Item;
-use crate::{CloseCode, MessageKind};
+use rfc6455::{CloseCode, MessageKind};
 
 /// A frame as the reference parser saw it, unmasked.
 pub(super) struct WireFrame {

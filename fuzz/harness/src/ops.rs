@@ -1,15 +1,15 @@
 //! `connection_ops`: API calls on a client and a server, and delivery between them.
 
-use alloc::collections::VecDeque;
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::collections::VecDeque;
+use std::string::String;
+use std::vec::Vec;
 
 use super::input::{Input, kind_of, pattern_bytes, pattern_text, text_from, text_indices};
 use super::receiver::{Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
-use crate::connection::State;
-use crate::error::ApiMisuse;
-use crate::{CloseCode, Config, Error, MessageKind, Role};
+use rfc6455::connection::State;
+use rfc6455::error::ApiMisuse;
+use rfc6455::{CloseCode, Config, Error, MessageKind, Role};
 
 /// One step of [`connection_ops`](super::connection_ops). `server` says which side acts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,6 +397,9 @@ pub(super) fn run(data: &[u8]) {
             }
             op => command(&mut sides, op),
         };
+        if let Err(e) = &result {
+            super::touch::error(e);
+        }
         assert_eq!(result, predicted, "command result differs from the model");
         let side = &sides[usize::from(server)];
         assert_eq!(side.rx.conn.state(), side.model.state());

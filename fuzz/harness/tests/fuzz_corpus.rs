@@ -1,5 +1,5 @@
 //! Replays every input under `fuzz/corpus/` and `fuzz/artifacts/` through the
-//! same `rfc6455::fuzzing` function its fuzz target calls, so that whatever the
+//! same `rfc6455_fuzz_harness` function its fuzz target calls, so that whatever the
 //! fuzzer once found stays fixed on stable, without cargo-fuzz.
 //!
 //! A crash worth keeping goes into `fuzz/corpus/<target>/regression-<name>`
@@ -9,7 +9,7 @@
 //! Also owns the seed corpus: `seed_corpus_is_current` checks that the
 //! committed `seed-*` files are exactly what `seeds()` builds. To change them,
 //! edit `seeds()` and run
-//! `RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus`.
+//! `RFC6455_WRITE_SEEDS=1 cargo test -p rfc6455-fuzz-harness --test fuzz_corpus`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,19 +17,25 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use rfc6455::MessageKind::{Binary, Text};
-use rfc6455::fuzzing::{
+use rfc6455_fuzz_harness::{
     FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, flags, frame_input, ops_input, roundtrip_input,
 };
 
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+    // This crate lives in `fuzz/harness/`; the corpus is beside it.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("fuzz/harness has a parent")
+        .to_path_buf()
 }
 
 fn target(name: &str) -> fn(&[u8]) {
     TARGETS
         .iter()
         .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("fuzz/corpus/{name}: no such target in fuzzing::TARGETS"))
+        .unwrap_or_else(|| {
+            panic!("fuzz/corpus/{name}: no such target in rfc6455_fuzz_harness::TARGETS")
+        })
         .1
 }
 
@@ -115,12 +121,12 @@ fn seed_corpus_is_current() {
         }
     }
     assert!(
-        seeds.len() < 100 && total < 1 << 20,
+        seeds.len() < 128 && total < 1 << 20,
         "keep the seed corpus small"
     );
     assert!(
         stale.is_empty(),
-        "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test --test fuzz_corpus: {stale:#?}"
+        "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test -p rfc6455-fuzz-harness --test fuzz_corpus: {stale:#?}"
     );
 }
 
@@ -499,6 +505,7 @@ fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
                Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
                Sec-WebSocket-Version: 13\r\n\r\n";
     let with = |extra: &str| rfc.replace("Sec-WebSocket-Version: 13\r\n", extra);
+    let at = |target: &str| rfc.replacen("/chat", target, 1);
     vec![
         ("rfc-request", 0, rfc.to_string()),
         ("rfc-request-bytewise", 0x11, rfc.to_string()),
@@ -526,6 +533,37 @@ fn handshake_request_seeds() -> Vec<(&'static str, u8, String)> {
             with("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"),
         ),
         ("post", 0, rfc.replacen("GET", "POST", 1)),
+        // Non-ASCII request targets: characters of 2 and 4 bytes before,
+        // across and after the bytes 7-8 where `http://` / `https://` end,
+        // a query after them, and an absolute form with a non-ASCII host.
+        // `path()` once panicked slicing inside such a character.
+        ("target-2-byte-at-6", 0, at("/abcde\u{e9}")),
+        ("target-2-byte-at-1", 0, at("/\u{e9}t\u{e9}")),
+        ("target-4-byte-at-1", 0x25, at("/\u{1F600}chat")),
+        ("target-4-byte-at-5", 0, at("/chat\u{1F600}")),
+        ("target-4-byte-at-9", 0, at("/chatroom\u{1F600}")),
+        (
+            "target-query-after-non-ascii",
+            0,
+            at("/caf\u{e9}?q=\u{e9}&r"),
+        ),
+        (
+            "target-absolute-non-ascii-host",
+            0,
+            at("http://h\u{e9}st.example/p\u{e9}?x"),
+        ),
+        ("target-absolute-https-4-byte", 0, at("https://\u{1F600}/?")),
+        (
+            "plain-http-non-ascii-target",
+            0,
+            "GET /\u{e9}t\u{e9}?\u{1F600} HTTP/1.1\r\nHost: x\r\n\r\n".to_string(),
+        ),
+        // A broken upgrade: WebSocket fields, `Upgrade: h2c` (answered 400).
+        (
+            "upgrade-h2c-with-key",
+            0,
+            rfc.replace("Upgrade: websocket", "Upgrade: h2c"),
+        ),
         (
             "plain-http",
             0,
@@ -578,5 +616,11 @@ fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
             ok.replace(&accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         ),
         ("pipelined-frame", 0x40, 0, format!("{ok}\u{81}\u{2}hi")),
+        (
+            "non-ascii-reason",
+            0,
+            0,
+            "HTTP/1.1 404 N\u{e9}ant \u{1F600}\r\nX-Caf\u{e9}: \u{e9}\r\n\r\n".to_string(),
+        ),
     ]
 }

@@ -1,11 +1,11 @@
 //! What a receiver saw, and the receiving loop with the checks every target shares.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::string::String;
+use std::vec::Vec;
 
-use crate::connection::State;
-use crate::frame::MAX_HEADER_LEN;
-use crate::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
+use rfc6455::connection::State;
+use rfc6455::frame::MAX_HEADER_LEN;
+use rfc6455::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
 
 /// The largest frame this crate's connections write on their own: a Pong or Close.
 pub(super) const CONTROL_FRAME: usize = MAX_HEADER_LEN + 125;
@@ -124,7 +124,8 @@ impl Receiver {
                 "more events than bytes received"
             );
         };
-        if result.is_some() {
+        if let Some(e) = &result {
+            super::touch::error(e);
             self.errors += 1;
             assert_eq!(self.errors, 1, "a second error: {result:?}");
             assert_eq!(self.conn.state(), State::Closed);
@@ -144,6 +145,7 @@ impl Receiver {
         let Some(event) = self.conn.poll_event()? else {
             return Ok(false);
         };
+        super::touch::event(&event);
         let item = match event {
             Event::Data {
                 kind,
@@ -176,6 +178,7 @@ impl Receiver {
         let Some(message) = self.conn.poll_message()? else {
             return Ok(false);
         };
+        super::touch::message(&message);
         let item = match message {
             Message::Text(t) => Item::Text(t.into_owned()),
             Message::Binary(b) => Item::Binary(b.into_owned()),

@@ -4,11 +4,12 @@
 //! Input layout: one byte of split sizes (high nibble, low nibble; 0 means
 //! "the rest"), then the bytes to feed.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use super::input::Input;
-use crate::handshake::{HandshakeLimits, parse_extensions, parse_token_list};
-use crate::{
+use super::touch;
+use rfc6455::handshake::HandshakeLimits;
+use rfc6455::{
     AcceptOptions, ClientRequest, RequestParser, RequestStatus, ResponseParser, ResponseStatus,
 };
 
@@ -61,10 +62,12 @@ pub(super) fn run_request(data: &[u8]) {
             Ok(RequestStatus::Partial) => continue,
             Ok(RequestStatus::Http(request)) => {
                 assert!(request.head_len() <= fed);
+                touch::http_request(&request);
                 break;
             }
             Ok(RequestStatus::Upgrade(request)) => {
                 assert!(request.head_len() <= fed);
+                touch::upgrade_request(&request);
                 // Whatever we accept, our own client must verify: the answer
                 // to an accepted request is a valid §4.2.2 response.
                 let mut options = AcceptOptions::new();
@@ -78,6 +81,7 @@ pub(super) fn run_request(data: &[u8]) {
                     ResponseParser::new(request.key()).with_subprotocols(request.subprotocols());
                 match client.feed(&response) {
                     Ok(ResponseStatus::Accepted(a)) => {
+                        touch::accepted_response(&a);
                         assert_eq!(
                             a.subprotocol(),
                             request.subprotocols().first().map(|s| s.as_str())
@@ -85,13 +89,10 @@ pub(super) fn run_request(data: &[u8]) {
                     }
                     other => panic!("our own 101 was not accepted: {other:?}"),
                 }
-                for h in request.headers() {
-                    let _ = parse_token_list(&h.value);
-                    let _ = parse_extensions(&h.value);
-                }
                 break;
             }
             Err(e) => {
+                touch::handshake_error(&e);
                 // Server-side errors carry an answer that starts like HTTP.
                 if let Some(answer) = e.rejection_response() {
                     assert!(answer.starts_with(b"HTTP/1.1 4"), "{e:?}");
@@ -101,6 +102,7 @@ pub(super) fn run_request(data: &[u8]) {
         }
     }
     assert_linear(parser.bytes_scanned(), fed);
+    let _ = parser.leftover();
 }
 
 pub(super) fn run_response(data: &[u8]) {
@@ -114,7 +116,7 @@ pub(super) fn run_response(data: &[u8]) {
         request = request.subprotocol("chat").subprotocol("superchat");
     }
     if offers & 2 != 0 {
-        request = request.extension(crate::handshake::Extension::new("permessage-deflate"));
+        request = request.extension(rfc6455::handshake::Extension::new("permessage-deflate"));
     }
     let mut parser = request.response_parser().with_limits(limits(split));
     let mut fed = 0;
@@ -123,6 +125,7 @@ pub(super) fn run_response(data: &[u8]) {
         match parser.feed(piece) {
             Ok(ResponseStatus::Partial) => continue,
             Ok(ResponseStatus::Accepted(a)) => {
+                touch::response_status(&ResponseStatus::Accepted(a.clone()));
                 assert_eq!(a.response().status(), 101);
                 if let Some(p) = a.subprotocol() {
                     assert!(offers & 1 != 0 && (p == "chat" || p == "superchat"));
@@ -131,6 +134,7 @@ pub(super) fn run_response(data: &[u8]) {
                 break;
             }
             Err(e) => {
+                touch::handshake_error(&e);
                 assert!(
                     e.status().is_none(),
                     "client errors have no HTTP answer: {e:?}"
@@ -140,4 +144,5 @@ pub(super) fn run_response(data: &[u8]) {
         }
     }
     assert_linear(parser.bytes_scanned(), fed);
+    let _ = parser.leftover();
 }
