@@ -15,7 +15,7 @@
 //!
 //! Throughput is reported as messages/s and payload bytes/s.
 //!
-//! `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 2 decode/binary`
+//! `cargo bench -p rfc6455-benches --bench codec -- --warm-up-time 1 --measurement-time 2 decode/binary`
 
 use std::hint::black_box;
 use std::time::Duration;

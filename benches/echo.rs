@@ -30,7 +30,7 @@
 //! counting global allocator (thread-local counts: the client's allocations on
 //! other threads are not included).
 //!
-//! `cargo bench --bench echo -- --warm-up-time 1 --measurement-time 2`
+//! `cargo bench -p rfc6455-benches --bench echo -- --warm-up-time 1 --measurement-time 2`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

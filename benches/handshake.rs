@@ -24,7 +24,7 @@
 //!
 //! Throughput is handshakes/s (one per iteration).
 //!
-//! `cargo bench --bench handshake -- --warm-up-time 1 --measurement-time 2`
+//! `cargo bench -p rfc6455-benches --bench handshake -- --warm-up-time 1 --measurement-time 2`
 
 use std::hint::black_box;
 use std::io::{self, Read, Write};

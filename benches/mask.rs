@@ -2,7 +2,7 @@
 //! plain `copy_from_slice` of the same number of bytes, which is the bar the
 //! issue sets (masking ≥ 0.9× copy at ≥ 4 KiB).
 //!
-//! `cargo bench --bench mask -- --warm-up-time 1 --measurement-time 2`
+//! `cargo bench -p rfc6455-benches --bench mask -- --warm-up-time 1 --measurement-time 2`
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! a counting allocator, next to tungstenite's `WebSocket` doing the same.
 //! Not a timing benchmark: it prints one table and exits.
 //!
-//! `cargo bench --bench memory`
+//! `cargo bench -p rfc6455-benches --bench memory`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

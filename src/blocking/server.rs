@@ -2,6 +2,7 @@
 //! wrap the stream.
 
 use std::prelude::rust_2024::*;
+use std::vec;
 
 use std::io::{Read, Write};
 use std::time::Duration;

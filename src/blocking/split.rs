@@ -9,6 +9,7 @@
 //! the reader.
 
 use std::prelude::rust_2024::*;
+use std::vec;
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;

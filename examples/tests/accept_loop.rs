@@ -3,7 +3,7 @@
 //! it has no thread for instead of panicking.
 
 #[allow(dead_code)]
-#[path = "../examples/shared/accept_loop.rs"]
+#[path = "../shared/accept_loop.rs"]
 mod accept_loop;
 
 use std::io::{ErrorKind, Read, Write};

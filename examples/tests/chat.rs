@@ -2,7 +2,7 @@
 //! loopback port and driven by real WebSocket clients.
 
 #[allow(dead_code)]
-#[path = "../examples/chat.rs"]
+#[path = "../chat.rs"]
 mod chat;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
