@@ -489,8 +489,11 @@ impl Connection {
     /// answers the closing handshake.
     fn control_frame(&mut self, opcode: OpCode, range: Range<usize>) -> Result<Raw, Error> {
         match opcode {
+            // §5.5.2: answered "unless it already received a Close frame"; a
+            // Close we sent does not end the duty (it reaches `next_raw` only
+            // before the peer's Close, as everything after that is discarded).
             OpCode::Ping => {
-                if self.config.get_auto_pong() && !self.life.close_sent {
+                if self.config.get_auto_pong() {
                     self.tx.set_pending_pong(&self.rbuf[range.clone()]);
                 }
                 Ok(Raw::Ping(range))
@@ -505,8 +508,13 @@ impl Connection {
                 self.frame = None;
                 self.incoming = None;
                 self.recv_utf8.reset();
-                if !self.life.close_sent {
-                    // §5.5.1: reply with a Close, echoing the status code.
+                if self.life.close_sent {
+                    // The handshake is complete: the peer reads nothing more, and
+                    // §5.5.2 no longer asks for a Pong to a Ping it sent before.
+                    self.tx.drop_pending_pong();
+                } else {
+                    // §5.5.1: reply with a Close, echoing the status code (a
+                    // pending Pong goes out first).
                     self.tx.write_close(code, "");
                     self.life.close_sent = true;
                 }

@@ -238,18 +238,29 @@ impl Connection {
     }
 
     /// Queues a Ping (§5.5.2) with at most 125 bytes of payload.
+    ///
+    /// Refused with [`ApiMisuse::AlreadyClosing`] once a Close was sent.
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.check_can_send()?;
         self.send_control(OpCode::Ping, payload)
     }
 
     /// Queues an unsolicited Pong (§5.5.3), e.g. as a heartbeat, or to answer a
     /// Ping when [`Config::auto_pong`](crate::Config::auto_pong) is off.
+    ///
+    /// Allowed after this side's Close while the peer's has not arrived (§5.5.2:
+    /// a Ping must be answered unless a Close was received); refused with
+    /// [`ApiMisuse::AlreadyClosing`] once the connection is closed.
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let life = &self.life;
+        if life.close_received || life.failed || life.eof_reported {
+            return Err(ApiMisuse::AlreadyClosing.into());
+        }
         self.send_control(OpCode::Pong, payload)
     }
 
+    /// Queues a control frame; the caller has checked the state.
     fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
-        self.check_can_send()?;
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(ApiMisuse::ControlPayloadTooLong.into());
         }
