@@ -9,10 +9,6 @@ use super::{Connection, KeySource, Role};
 use crate::error::{ApiMisuse, Error};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, extend_masked};
 
-/// Output buffers above this capacity are released once fully written, so a
-/// connection that once sent a large message does not keep its buffer while idle.
-const KEEP_OUTPUT_CAPACITY: usize = 256 * 1024;
-
 /// The largest control-frame payload (§5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
 
@@ -135,9 +131,6 @@ impl Output {
         if self.pos == self.buf.len() {
             self.pos = 0;
             self.buf.clear();
-            if self.buf.capacity() > KEEP_OUTPUT_CAPACITY {
-                self.buf = Vec::new();
-            }
         }
         Ok(())
     }
@@ -318,8 +311,13 @@ impl Connection {
     }
 
     /// Marks `n` bytes from the front of [`poll_output`](Self::poll_output) as written.
+    ///
+    /// Once everything is written, a queue grown by a large message is released
+    /// if the buffers are over [`Config::idle_buffer_size`](crate::Config::idle_buffer_size).
     pub fn advance_output(&mut self, n: usize) -> Result<(), Error> {
-        self.tx.advance(n)
+        self.tx.advance(n)?;
+        self.trim_idle();
+        Ok(())
     }
 
     /// Whether output is queued (a Pong may be pending even if `poll_output` was empty before).
