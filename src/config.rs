@@ -107,9 +107,10 @@ impl Config {
     ///
     /// A buffer that empties while the total is above this is released without
     /// a call to [`Connection::shrink_buffers`](crate::Connection::shrink_buffers):
-    /// the receive buffer at the next `read_buf` or `receive` once its bytes are
-    /// consumed, the assembly buffer at the next `poll_message`, the output queue
-    /// once all of it is written. So one large message does not pin its memory
+    /// the receive buffer and the assembly buffer of a delivered message at the
+    /// next `read_buf` or `receive` once their bytes are consumed (never while a
+    /// fragmented message is being assembled), the output queue once all of it
+    /// is written. So one large message does not pin its memory
     /// on a connection that then goes quiet; the price is that the next large
     /// message grows its buffer again. Raise it to keep buffers for messages of
     /// a known size.

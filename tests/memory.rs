@@ -112,6 +112,7 @@ fn idle_after_large_message_returns_to_64_kib_without_shrink_buffers() {
                 drop(drain_output(&mut s));
                 // The adapter now offers the read buffer and blocks in `read`.
                 let _ = s.read_buf();
+                println!("{what}: idle with {} bytes", s.buffered_capacity());
                 assert!(
                     s.buffered_capacity() <= IDLE,
                     "{what}: idle with {} bytes",

@@ -308,20 +308,19 @@ impl Connection {
     /// [`Config::idle_buffer_size`]: the output queue and the assembly buffers
     /// first (the receive buffer is what `read_buf` offers next), then the
     /// receive buffer. Called where buffers empty: `read_buf`/`receive` (input
-    /// consumed), `poll_message` (a delivered message's buffer cleared) and
-    /// `advance_output` (all output written). Buffers holding data are kept.
+    /// consumed) and `advance_output` (all output written). Buffers holding
+    /// data are kept, and nothing is trimmed while `poll_message` assembles a
+    /// fragmented message (the connection is not idle).
     fn trim_idle(&mut self) {
         let budget = self.config.get_idle_buffer_size();
-        if self.buffered_capacity() <= budget {
+        let assembling = !self.assembled_delivered
+            && !(self.assembled_text.is_empty() && self.assembled_binary.is_empty());
+        if assembling || self.buffered_capacity() <= budget {
             return;
         }
-        if self.assembled_delivered
-            || (self.assembled_text.is_empty() && self.assembled_binary.is_empty())
-        {
-            self.assembled_delivered = false;
-            self.assembled_text = String::new();
-            self.assembled_binary = Vec::new();
-        }
+        self.assembled_delivered = false;
+        self.assembled_text = String::new();
+        self.assembled_binary = Vec::new();
         self.tx.shrink();
         let over = self.buffered_capacity().saturating_sub(budget);
         if self.rpos == self.rend && over > 0 {

@@ -254,9 +254,10 @@ impl Connection {
     pub fn poll_message(&mut self) -> Result<Option<Message<'_>>, Error> {
         if self.assembled_delivered {
             self.assembled_delivered = false;
+            // Kept for the next message; released at the next `read_buf` if
+            // nothing follows (`trim_idle`).
             self.assembled_text.clear();
             self.assembled_binary.clear();
-            self.trim_idle();
         }
         // The loop decides, holding no borrow of `rbuf` across iterations; the
         // message is borrowed only once, after it.
