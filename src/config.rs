@@ -19,11 +19,12 @@ pub struct Config {
     fragment_size: Option<usize>,
     accept_unmasked_frames: bool,
     read_buffer_size: usize,
+    idle_buffer_size: usize,
 }
 
 impl Default for Config {
     /// 16 MiB frames, 64 MiB messages, automatic pongs, no outgoing fragmentation,
-    /// unmasked client frames refused, 4 KiB read buffer.
+    /// unmasked client frames refused, 4 KiB read buffer, 64 KiB kept when idle.
     ///
     /// The size limits match tungstenite's defaults, so that a drop-in user sees
     /// the same behaviour; a server facing untrusted clients with small messages
@@ -38,6 +39,7 @@ impl Default for Config {
             fragment_size: None,
             accept_unmasked_frames: false,
             read_buffer_size: 4096,
+            idle_buffer_size: 64 << 10,
         }
     }
 }
@@ -91,10 +93,29 @@ impl Config {
 
     /// The initial size of the receive buffer, and how much [`Connection::read_buf`](crate::Connection::read_buf)
     /// offers at least. Default 4 KiB. It grows only as data actually arrives:
-    /// while reads fill it, the offer doubles up to 64 KiB, and
+    /// while reads fill it, the offer doubles up to 64 KiB (or
+    /// [`idle_buffer_size`](Self::idle_buffer_size) if smaller), and
     /// [`Connection::shrink_buffers`](crate::Connection::shrink_buffers) brings it back.
     pub fn read_buffer_size(mut self, bytes: usize) -> Self {
         self.read_buffer_size = bytes.max(crate::frame::MAX_HEADER_LEN);
+        self
+    }
+
+    /// The most buffer capacity ([`Connection::buffered_capacity`](crate::Connection::buffered_capacity))
+    /// a connection keeps once idle. Default 64 KiB; never less than
+    /// [`read_buffer_size`](Self::read_buffer_size), which `read_buf` offers.
+    ///
+    /// A buffer that empties while the total is above this is released without
+    /// a call to [`Connection::shrink_buffers`](crate::Connection::shrink_buffers):
+    /// the receive buffer and the assembly buffer of a delivered message at the
+    /// next `read_buf` or `receive` once their bytes are consumed (never while a
+    /// fragmented message is being assembled), the output queue once all of it
+    /// is written. So one large message does not pin its memory
+    /// on a connection that then goes quiet; the price is that the next large
+    /// message grows its buffer again. Raise it to keep buffers for messages of
+    /// a known size.
+    pub fn idle_buffer_size(mut self, bytes: usize) -> Self {
+        self.idle_buffer_size = bytes;
         self
     }
 
@@ -126,5 +147,10 @@ impl Config {
     /// See [`Config::read_buffer_size`].
     pub fn get_read_buffer_size(&self) -> usize {
         self.read_buffer_size
+    }
+
+    /// See [`Config::idle_buffer_size`]; at least `read_buffer_size`.
+    pub fn get_idle_buffer_size(&self) -> usize {
+        self.idle_buffer_size.max(self.read_buffer_size)
     }
 }

@@ -193,3 +193,80 @@ fn close_interleaves_with_a_streamed_message() {
         ]
     );
 }
+
+/// §5.5.2: a Ping is answered "unless it already received a Close frame" — our
+/// own Close does not end that duty, the peer's does.
+#[test]
+fn ping_after_our_close_is_still_answered_until_the_peers_close() {
+    let (mut c, mut s) = pair();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let s_close = drain_output(&mut s);
+    // The client's Ping crosses the server's Close on the wire.
+    c.send_ping(b"still there?").unwrap();
+    let ping = drain_output(&mut c);
+    assert_eq!(
+        feed_messages(&mut s, &ping, &[]).unwrap(),
+        [Seen::Ping(b"still there?".to_vec())]
+    );
+    assert_eq!(s.state(), State::Closing);
+    // The Pong follows our Close on the wire (the peer may already have stopped reading).
+    let pong = drain_output(&mut s);
+    assert_eq!(pong, [&[0x8a, 12][..], b"still there?"].concat());
+    assert_eq!(
+        feed_messages(&mut c, &s_close, &[]).unwrap(),
+        [Seen::Close(Some((1000, String::new())))]
+    );
+    // Once the peer's Close has arrived, a Ping behind it is neither seen nor answered.
+    let mut c = Connection::new(Role::Client, Config::default());
+    let mut s = Connection::new(Role::Server, Config::default());
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let _ = drain_output(&mut s);
+    c.close(CloseCode::NORMAL, "").unwrap();
+    let wire = drain_output(&mut c);
+    s.receive(&wire);
+    assert!(matches!(s.poll_event(), Ok(Some(Event::Close(_)))));
+    assert_eq!(s.state(), State::Closed);
+    assert!(s.send_pong(b"late").is_err());
+    assert!(drain_output(&mut s).is_empty());
+}
+
+#[test]
+fn pong_pending_when_the_peers_close_arrives_after_ours_is_dropped() {
+    let (mut c, mut s) = pair();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let _ = drain_output(&mut s);
+    c.send_ping(b"p").unwrap();
+    c.close(CloseCode::NORMAL, "").unwrap();
+    let wire = drain_output(&mut c);
+    // Ping and Close arrive in one read: the Close ends the duty to answer.
+    let seen = feed_messages(&mut s, &wire, &[]).unwrap();
+    assert_eq!(
+        seen,
+        [
+            Seen::Ping(b"p".to_vec()),
+            Seen::Close(Some((1000, String::new())))
+        ]
+    );
+    assert!(!s.wants_write());
+    assert!(s.wants_transport_close());
+}
+
+#[test]
+fn send_pong_allowed_after_our_close_refused_after_the_peers() {
+    let mut s = Connection::new(Role::Server, Config::default().auto_pong(false));
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let close_len = drain_output(&mut s).len();
+    assert_eq!(close_len, 4);
+    s.receive(&[0x89, 0x81, 1, 2, 3, 4, b'x' ^ 1]);
+    assert!(matches!(s.poll_event(), Ok(Some(Event::Ping(b"x")))));
+    assert!(s.poll_output().is_empty(), "auto_pong is off");
+    s.send_pong(b"x").unwrap();
+    assert_eq!(drain_output(&mut s), [0x8a, 0x01, b'x']);
+    // Data and Pings stay refused while closing.
+    assert!(s.send_text("no").is_err());
+    // The peer's Close ends it.
+    s.receive(&[0x88, 0x80, 1, 2, 3, 4]);
+    assert!(matches!(s.poll_event(), Ok(Some(Event::Close(None)))));
+    assert!(s.send_pong(b"x").is_err());
+    assert!(drain_output(&mut s).is_empty());
+}

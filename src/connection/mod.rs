@@ -90,7 +90,8 @@ pub struct Connection {
     config: Config,
 
     // Receive side. `rbuf[rpos..rend]` is received and not yet decoded;
-    // `rbuf[rend..]` is zeroed room for `read_buf`.
+    // `rbuf[rend..]` is initialised room for `read_buf`. Capacity grows by at
+    // most a quarter of what is buffered (or one read), never by doubling.
     rbuf: Vec<u8>,
     rpos: usize,
     rend: usize,
@@ -101,7 +102,8 @@ pub struct Connection {
     /// `poll_message` is waiting for the rest of `frame` to lend it whole.
     awaiting_whole: bool,
     /// How much `read_buf` offers: starts at `read_buffer_size`, doubles up to
-    /// `MAX_READ_ROOM` while reads fill it, back to the start on `shrink_buffers`.
+    /// `MAX_READ_ROOM` (at most `idle_buffer_size`) while reads fill it, back
+    /// to the start on `shrink_buffers`.
     read_room: usize,
     /// The length of the last `read_buf` slice, to see whether a read filled it.
     last_offer: usize,
@@ -283,9 +285,12 @@ impl Connection {
         self.outgoing.is_some()
     }
 
-    /// Releases buffer capacity not holding data, e.g. when a connection goes
-    /// idle after large messages. Buffers over 4 MiB are released by themselves once
-    /// empty; smaller ones are kept so that messages of similar size reuse them.
+    /// Releases all buffer capacity not holding data and resets the read offer
+    /// to [`Config::read_buffer_size`].
+    ///
+    /// Not needed to bound idle memory: buffers that empty while the total is
+    /// over [`Config::idle_buffer_size`] are released by themselves. This goes
+    /// further, for a connection about to sleep for long.
     pub fn shrink_buffers(&mut self) {
         self.read_room = self.config.get_read_buffer_size();
         if self.rpos == self.rend {
@@ -301,6 +306,44 @@ impl Connection {
             self.assembled_binary = Vec::new();
         }
         self.tx.shrink();
+    }
+
+    /// Releases empty buffers while the total capacity is over
+    /// [`Config::idle_buffer_size`]: the output queue and the assembly buffers
+    /// first (the receive buffer is what `read_buf` offers next), then the
+    /// receive buffer. Called where buffers empty: `read_buf`/`receive` (input
+    /// consumed) and `advance_output` (all output written). Buffers holding
+    /// data are kept, and nothing is trimmed while `poll_message` assembles a
+    /// fragmented message (the connection is not idle).
+    fn trim_idle(&mut self) {
+        let budget = self.config.get_idle_buffer_size();
+        let assembling = !self.assembled_delivered
+            && !(self.assembled_text.is_empty() && self.assembled_binary.is_empty());
+        if assembling || self.buffered_capacity() <= budget {
+            return;
+        }
+        self.assembled_delivered = false;
+        self.assembled_text = String::new();
+        self.assembled_binary = Vec::new();
+        self.tx.shrink();
+        let over = self.buffered_capacity().saturating_sub(budget);
+        if self.rpos == self.rend && over > 0 {
+            // Shrunk rather than freed: the allocator can usually do both this
+            // and the next message's growth in place, and the bytes kept stay
+            // initialised for `read_buf`.
+            let keep = self.rbuf.capacity().saturating_sub(over);
+            self.rpos = 0;
+            self.rend = 0;
+            self.rbuf.truncate(keep);
+            self.rbuf.shrink_to(keep);
+        }
+    }
+
+    /// The most `read_buf` offers by itself under load.
+    fn max_read_room(&self) -> usize {
+        recv::MAX_READ_ROOM
+            .min(self.config.get_idle_buffer_size())
+            .max(self.config.get_read_buffer_size())
     }
 
     /// Bytes of heap this connection holds in its buffers (capacity, not length).

@@ -9,16 +9,19 @@ use super::{Connection, InFrame, InMessage, Role};
 use crate::error::{ApiMisuse, Error, LimitError, ProtocolError};
 use crate::frame::{FrameHeader, HeaderStatus, OpCode, apply_mask};
 
-/// Receive and assembly buffers above this capacity are released once empty,
-/// so one large message does not pin memory on an idle connection, while
-/// messages up to this size reuse their buffer.
-const KEEP_CAPACITY: usize = 4 << 20;
+/// The most `read_buf` offers by itself (more only for an awaited frame), and
+/// at most `idle_buffer_size`. Reads of 4 KiB cost a system call per 4 KiB
+/// under load; this lets a busy connection read 64 KiB at a time while an idle
+/// one stays at `read_buffer_size` until it is busy.
+pub(super) const MAX_READ_ROOM: usize = 64 * 1024;
 
-/// The most `read_buf` offers by itself (more only for an awaited frame).
-/// Reads of 4 KiB cost a system call per 4 KiB under load; this lets a busy
-/// connection read 64 KiB at a time while an idle one stays at
-/// `read_buffer_size` until it is busy.
-const MAX_READ_ROOM: usize = 64 * 1024;
+/// How much a buffer holding `len` bytes grows by when `additional` more do
+/// not fit: at least those, and at most a quarter of what it holds, so its
+/// capacity stays within 1.25× its contents plus one read (doubling would
+/// allow 2×).
+fn growth(len: usize, additional: usize) -> usize {
+    additional.max(len / 4)
+}
 
 /// RSV bits claimed by negotiated extensions (§5.8, §9). None yet: an extension
 /// such as permessage-deflate (RFC 7692) would claim RSV1 here and transform
@@ -52,7 +55,12 @@ impl Connection {
             return;
         }
         self.compact();
+        self.trim_idle();
         self.rbuf.truncate(self.rend);
+        if self.rbuf.capacity() - self.rbuf.len() < data.len() {
+            let buffered = self.rend - self.rpos;
+            self.rbuf.reserve_exact(growth(buffered, data.len()));
+        }
         self.rbuf.extend_from_slice(data);
         self.rend = self.rbuf.len();
     }
@@ -65,8 +73,20 @@ impl Connection {
     /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes,
     /// except while [`poll_message`](Self::poll_message) waits for the rest of
     /// a frame ([`is_awaiting_frame_rest`](Self::is_awaiting_frame_rest)): then
-    /// it is exactly that rest (or a part of it, as the buffer grows), so the
-    /// frame arrives in place and nothing has to be moved after it.
+    /// it is that rest or the first part of it, so the frame arrives in place
+    /// and nothing has to be moved after it. For a frame larger than
+    /// [`Config::idle_buffer_size`](crate::Config::idle_buffer_size), the rest
+    /// comes with one read's room for the next frame, so that back-to-back
+    /// large messages reuse the buffer. The offer is capped so that memory grows
+    /// with what has arrived, not with the declared length: at most the larger
+    /// of the read offer and a quarter of the frame bytes buffered so far (a
+    /// 16 MiB frame is read in parts, and the buffer never holds more than
+    /// about 1.25× what was received, plus one read).
+    ///
+    /// If all input has been consumed, buffers over
+    /// [`Config::idle_buffer_size`](crate::Config::idle_buffer_size) are
+    /// released first, so a connection waiting here for its next message holds
+    /// little.
     ///
     /// ```
     /// # use rfc6455::{Connection, Config, Role};
@@ -79,26 +99,49 @@ impl Connection {
     /// ```
     pub fn read_buf(&mut self) -> &mut [u8] {
         self.compact();
+        self.trim_idle();
         let room = self.read_room;
-        let spare = self.rbuf.len() - self.rend;
         match self.missing_whole_frame() {
             // `poll_message` awaits the rest of a frame: offer exactly that, so
             // the read ends at the frame's end and the buffer empties when the
-            // message is taken (no bytes of the next frame to move). Growth
-            // doubles with what has arrived, never past the frame.
+            // message is taken (no bytes of the next frame to move). A frame
+            // larger than the idle size gets one read's room more: under load
+            // the read brings the next frame's start, the buffer does not
+            // empty and is reused; a quiet peer sends only the rest, the
+            // buffer empties and is released. Growth is a quarter of what
+            // has arrived.
             Some(missing) => {
-                let offer = missing.min(room.max(spare).max(self.rend));
-                if spare < offer {
-                    self.rbuf.resize(self.rend + offer, 0);
+                let budget = self.config.get_idle_buffer_size();
+                let offer = |rbuf: &[u8], rpos: usize, rend: usize| {
+                    let buffered = rend - rpos;
+                    let extra = if buffered + missing > budget { room } else { 0 };
+                    let most = room.max(rbuf.len() - rend).max(growth(buffered, 0));
+                    (missing + extra).min(most)
+                };
+                let mut want = offer(&self.rbuf, self.rpos, self.rend);
+                if self.rbuf.len() - self.rend < want && self.rpos > 0 {
+                    // Growing: move the frame to the front first, so consumed
+                    // bytes before it are not carried along.
+                    self.rbuf.copy_within(self.rpos..self.rend, 0);
+                    self.rend -= self.rpos;
+                    self.rpos = 0;
+                    want = offer(&self.rbuf, self.rpos, self.rend);
+                }
+                let offer = want;
+                if self.rbuf.len() - self.rend < offer {
+                    let end = self.rend + offer;
+                    self.rbuf.reserve_exact(end - self.rbuf.len());
+                    self.rbuf.resize(end, 0);
                 }
                 // A read filling an exact rest says nothing about the load.
                 self.last_offer = 0;
                 &mut self.rbuf[self.rend..self.rend + offer]
             }
             None => {
+                let spare = self.rbuf.len() - self.rend;
                 if spare < room {
-                    // Offer all the capacity the growth gave, for fewer, larger reads.
-                    self.rbuf.reserve(room - spare);
+                    // Offer all the capacity held, for fewer, larger reads.
+                    self.rbuf.reserve_exact(room - spare);
                     self.rbuf.resize(self.rbuf.capacity(), 0);
                 }
                 self.last_offer = self.rbuf.len() - self.rend;
@@ -108,7 +151,8 @@ impl Connection {
     }
 
     /// Whether [`poll_message`](Self::poll_message) is waiting for the rest of a
-    /// frame it will lend whole; [`read_buf`](Self::read_buf) then offers just that.
+    /// frame it will lend whole; [`read_buf`](Self::read_buf) then offers that
+    /// rest (see there).
     pub fn is_awaiting_frame_rest(&self) -> bool {
         self.missing_whole_frame().is_some()
     }
@@ -130,8 +174,9 @@ impl Connection {
         self.rend += n;
         // A read that filled the whole offer suggests more is waiting: offer
         // twice as much next time, up to `MAX_READ_ROOM`.
-        if n > 0 && n == self.last_offer && self.read_room < MAX_READ_ROOM {
-            self.read_room = (self.read_room * 2).min(MAX_READ_ROOM);
+        let max_room = self.max_read_room();
+        if n > 0 && n == self.last_offer && self.read_room < max_room {
+            self.read_room = (self.read_room * 2).min(max_room);
         }
         if self.discards_input() {
             self.rpos = self.rend;
@@ -158,9 +203,6 @@ impl Connection {
         if self.rpos == self.rend {
             self.rpos = 0;
             self.rend = 0;
-            if self.rbuf.capacity() > KEEP_CAPACITY {
-                self.rbuf = alloc::vec::Vec::new();
-            }
         } else if self.rpos > 0 && self.rend - self.rpos <= self.rpos {
             self.rbuf.copy_within(self.rpos..self.rend, 0);
             self.rend -= self.rpos;
@@ -212,14 +254,10 @@ impl Connection {
     pub fn poll_message(&mut self) -> Result<Option<Message<'_>>, Error> {
         if self.assembled_delivered {
             self.assembled_delivered = false;
+            // Kept for the next message; released at the next `read_buf` if
+            // nothing follows (`trim_idle`).
             self.assembled_text.clear();
             self.assembled_binary.clear();
-            if self.assembled_text.capacity() > KEEP_CAPACITY {
-                self.assembled_text = alloc::string::String::new();
-            }
-            if self.assembled_binary.capacity() > KEEP_CAPACITY {
-                self.assembled_binary = alloc::vec::Vec::new();
-            }
         }
         // The loop decides, holding no borrow of `rbuf` across iterations; the
         // message is borrowed only once, after it.
@@ -252,9 +290,20 @@ impl Connection {
             }
             let chunk = &self.rbuf[range];
             match kind {
-                MessageKind::Binary => self.assembled_binary.extend_from_slice(chunk),
+                MessageKind::Binary => {
+                    let bin = &mut self.assembled_binary;
+                    if bin.capacity() - bin.len() < chunk.len() {
+                        bin.reserve_exact(growth(bin.len(), chunk.len()));
+                    }
+                    bin.extend_from_slice(chunk);
+                }
                 MessageKind::Text => {
                     let text = &mut self.assembled_text;
+                    // Up to 3 bytes of a character split across chunks come along.
+                    let add = chunk.len() + 3;
+                    if text.capacity() - text.len() < add {
+                        text.reserve_exact(growth(text.len(), add));
+                    }
                     let fed = self
                         .recv_utf8
                         .feed_chunk(chunk, is_last, |s| text.push_str(s));
@@ -489,8 +538,11 @@ impl Connection {
     /// answers the closing handshake.
     fn control_frame(&mut self, opcode: OpCode, range: Range<usize>) -> Result<Raw, Error> {
         match opcode {
+            // §5.5.2: answered "unless it already received a Close frame"; a
+            // Close we sent does not end the duty (it reaches `next_raw` only
+            // before the peer's Close, as everything after that is discarded).
             OpCode::Ping => {
-                if self.config.get_auto_pong() && !self.life.close_sent {
+                if self.config.get_auto_pong() {
                     self.tx.set_pending_pong(&self.rbuf[range.clone()]);
                 }
                 Ok(Raw::Ping(range))
@@ -505,8 +557,13 @@ impl Connection {
                 self.frame = None;
                 self.incoming = None;
                 self.recv_utf8.reset();
-                if !self.life.close_sent {
-                    // §5.5.1: reply with a Close, echoing the status code.
+                if self.life.close_sent {
+                    // The handshake is complete: the peer reads nothing more, and
+                    // §5.5.2 no longer asks for a Pong to a Ping it sent before.
+                    self.tx.drop_pending_pong();
+                } else {
+                    // §5.5.1: reply with a Close, echoing the status code (a
+                    // pending Pong goes out first).
                     self.tx.write_close(code, "");
                     self.life.close_sent = true;
                 }

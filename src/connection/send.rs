@@ -9,10 +9,6 @@ use super::{Connection, KeySource, Role};
 use crate::error::{ApiMisuse, Error};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, extend_masked};
 
-/// Output buffers above this capacity are released once fully written, so a
-/// connection that once sent a large message does not keep its buffer while idle.
-const KEEP_OUTPUT_CAPACITY: usize = 256 * 1024;
-
 /// The largest control-frame payload (§5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
 
@@ -135,9 +131,6 @@ impl Output {
         if self.pos == self.buf.len() {
             self.pos = 0;
             self.buf.clear();
-            if self.buf.capacity() > KEEP_OUTPUT_CAPACITY {
-                self.buf = Vec::new();
-            }
         }
         Ok(())
     }
@@ -238,18 +231,29 @@ impl Connection {
     }
 
     /// Queues a Ping (§5.5.2) with at most 125 bytes of payload.
+    ///
+    /// Refused with [`ApiMisuse::AlreadyClosing`] once a Close was sent.
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.check_can_send()?;
         self.send_control(OpCode::Ping, payload)
     }
 
     /// Queues an unsolicited Pong (§5.5.3), e.g. as a heartbeat, or to answer a
     /// Ping when [`Config::auto_pong`](crate::Config::auto_pong) is off.
+    ///
+    /// Allowed after this side's Close while the peer's has not arrived (§5.5.2:
+    /// a Ping must be answered unless a Close was received); refused with
+    /// [`ApiMisuse::AlreadyClosing`] once the connection is closed.
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let life = &self.life;
+        if life.close_received || life.failed || life.eof_reported {
+            return Err(ApiMisuse::AlreadyClosing.into());
+        }
         self.send_control(OpCode::Pong, payload)
     }
 
+    /// Queues a control frame; the caller has checked the state.
     fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
-        self.check_can_send()?;
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(ApiMisuse::ControlPayloadTooLong.into());
         }
@@ -307,8 +311,13 @@ impl Connection {
     }
 
     /// Marks `n` bytes from the front of [`poll_output`](Self::poll_output) as written.
+    ///
+    /// Once everything is written, a queue grown by a large message is released
+    /// if the buffers are over [`Config::idle_buffer_size`](crate::Config::idle_buffer_size).
     pub fn advance_output(&mut self, n: usize) -> Result<(), Error> {
-        self.tx.advance(n)
+        self.tx.advance(n)?;
+        self.trim_idle();
+        Ok(())
     }
 
     /// Whether output is queued (a Pong may be pending even if `poll_output` was empty before).
