@@ -285,7 +285,13 @@ impl Model {
     }
 
     fn control(&mut self, item: Item) -> Result<(), Error> {
-        self.can_send()?;
+        let pong_while_closing = matches!(item, Item::Pong(_))
+            && self.close_sent
+            && !self.close_received
+            && !self.eof_reported;
+        if !pong_while_closing {
+            self.can_send()?;
+        }
         let (Item::Ping(p) | Item::Pong(p)) = &item else {
             unreachable!()
         };
@@ -295,7 +301,11 @@ impl Model {
         if let Item::Ping(p) = &item {
             self.pings_sent.push(p.clone());
         }
-        self.expected.push_back(item);
+        // A Pong after our Close follows it on the wire; the peer, having
+        // received the Close, discards it.
+        if !pong_while_closing {
+            self.expected.push_back(item);
+        }
         Ok(())
     }
 

@@ -67,15 +67,16 @@ pub(super) fn parse_frames(mut wire: &[u8], masked: bool, exact: bool) -> Vec<Wi
 }
 
 /// Reassembles frames into items as a peer would (§5.4); asserts the order
-/// rules, valid text and close bodies, and that nothing follows a Close.
+/// rules, valid text and close bodies, and that only Pongs follow a Close.
 pub(super) fn wire_items(frames: &[WireFrame]) -> Vec<Item> {
     let mut items = Vec::new();
     let mut message: Option<(MessageKind, Vec<u8>)> = None;
+    let mut closed = false;
     for f in frames {
-        assert!(
-            !matches!(items.last(), Some(Item::Close(_))),
-            "frame after Close"
-        );
+        // §5.5.2: a Pong may follow our Close (a Ping is answered until the
+        // peer's Close arrives); nothing else may.
+        assert!(!closed || f.opcode == 10, "frame after Close");
+        closed |= f.opcode == 8;
         let item = match f.opcode {
             0..=2 => {
                 let (_, data) = match (f.opcode, &mut message) {
