@@ -168,6 +168,7 @@ pub(crate) enum KeySource {
 }
 
 /// Bytes of masking keys drawn at once.
+#[cfg(feature = "std")]
 const KEY_POOL: usize = 64;
 
 impl core::fmt::Debug for KeySource {
