@@ -205,7 +205,10 @@ pub(super) fn check_after(
     if close_first {
         // Our Close went first; only Pongs (checked above) follow it (§5.5.2),
         // not even a Close for an error.
-        assert_eq!(sent.first(), Some(&Item::Close(Some((1000, String::new())))));
+        assert_eq!(
+            sent.first(),
+            Some(&Item::Close(Some((1000, String::new()))))
+        );
         assert!(sent[1..].iter().all(|i| matches!(i, Item::Pong(_))));
         if error.is_some_and(|e| *e != Error::UnexpectedEof) {
             assert!(rx.conn.is_failed());
