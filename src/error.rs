@@ -221,5 +221,20 @@ impl From<crate::HandshakeError> for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Protocol(e) => Some(e),
+            Self::Limit(e) => Some(e),
+            Self::Api(e) => Some(e),
+            Self::Handshake(e) => Some(e),
+            Self::UnexpectedEof => None,
+        }
+    }
+}
+
+impl core::error::Error for ProtocolError {}
+
+impl core::error::Error for LimitError {}
+
+impl core::error::Error for ApiMisuse {}

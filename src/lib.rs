@@ -53,7 +53,8 @@
 //!
 //! The crate is `no_std` + `alloc` at heart: explicit imports keep `std::io` and
 //! `std::net` out of the core by construction. `std` (default) adds OS-seeded
-//! masking keys and `std::error::Error`.
+//! masking keys. Every error type implements `core::error::Error`, with or
+//! without `std`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -163,6 +163,9 @@ impl std::error::Error for Error {
         match self {
             Self::Io(e) => Some(e),
             Self::Handshake(e) => Some(e),
+            Self::Protocol(e) => Some(e),
+            Self::Limit(e) => Some(e),
+            Self::Api(e) => Some(e),
             _ => None,
         }
     }
