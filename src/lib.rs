@@ -48,6 +48,12 @@
 //!   Not re-exported at the root.
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
 //!
+//! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
+//! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
+//! uses the other; an adapter joins them). Inside the crate every module
+//! imports from the defining module, never through these root re-exports
+//! (`tests/layering.rs` checks both).
+//!
 //! RFC-NOTES.md in the repository maps each requirement of RFC 6455 to the
 //! code and the test that shows it.
 //!

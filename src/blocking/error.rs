@@ -5,8 +5,9 @@ use std::prelude::rust_2024::*;
 use std::fmt;
 use std::io;
 
+use crate::connection::CloseCode;
 use crate::error::{ApiMisuse, LimitError, ProtocolError};
-use crate::{CloseCode, HandshakeError};
+use crate::handshake::HandshakeError;
 
 /// Everything the blocking adapters report.
 ///
@@ -58,8 +59,8 @@ impl Error {
     /// The close code sent to the peer because of this error, if any (§7.4.1).
     pub fn close_code(&self) -> Option<CloseCode> {
         match self {
-            Self::Protocol(e) => crate::Error::Protocol(*e).close_code(),
-            Self::Limit(e) => crate::Error::Limit(*e).close_code(),
+            Self::Protocol(e) => crate::error::Error::Protocol(*e).close_code(),
+            Self::Limit(e) => crate::error::Error::Limit(*e).close_code(),
             _ => None,
         }
     }
@@ -104,15 +105,14 @@ impl From<HandshakeError> for Error {
     }
 }
 
-impl From<crate::Error> for Error {
-    fn from(e: crate::Error) -> Self {
+impl From<crate::error::Error> for Error {
+    fn from(e: crate::error::Error) -> Self {
         match e {
-            crate::Error::Protocol(p) => Self::Protocol(p),
-            crate::Error::Limit(l) => Self::Limit(l),
-            crate::Error::Api(ApiMisuse::AlreadyClosing) => Self::Closed,
-            crate::Error::Api(a) => Self::Api(a),
-            crate::Error::UnexpectedEof => Self::UnexpectedEof,
-            crate::Error::Handshake(h) => Self::Handshake(h),
+            crate::error::Error::Protocol(p) => Self::Protocol(p),
+            crate::error::Error::Limit(l) => Self::Limit(l),
+            crate::error::Error::Api(ApiMisuse::AlreadyClosing) => Self::Closed,
+            crate::error::Error::Api(a) => Self::Api(a),
+            crate::error::Error::UnexpectedEof => Self::UnexpectedEof,
         }
     }
 }
