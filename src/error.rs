@@ -1,4 +1,4 @@
-//! The crate's error type, and the mapping from each error to what goes on the wire.
+//! The connection's error type, and the mapping from each error to what goes on the wire.
 //!
 //! Errors are grouped by cause, as rustls does: the peer broke the protocol
 //! ([`ProtocolError`]), a configured limit was exceeded ([`LimitError`]), the
@@ -6,16 +6,28 @@
 //! early ([`Error::UnexpectedEof`]). [`Error::close_code`] is the one place that
 //! says which close code (RFC 6455 §7.4.1) each of them puts on the wire.
 //!
-//! When [`Connection`](crate::Connection) returns a peer-caused error it has
+//! This module is the bottom layer: it imports nothing from the rest of the
+//! crate, so `frame` can report [`ProtocolError`] without depending on
+//! `connection`. `close_code` is therefore defined beside
+//! [`CloseCode`](crate::connection::CloseCode), in the `connection` module.
+//!
+//! When [`Connection`](crate::connection::Connection) returns a peer-caused error it has
 //! *already* queued the Close frame carrying that code in its output (§7.1.7,
 //! _Fail the WebSocket Connection_); the caller only has to flush the output
 //! and then shut the transport down.
 
 use core::fmt;
 
-use crate::CloseCode;
-
-/// Every error the crate reports.
+/// Every error a [`Connection`](crate::connection::Connection) reports.
+///
+/// Handshake failures are not among them: the opening handshake is parsed
+/// beside the connection, not by it (`handshake` and `connection` are
+/// independent layers), and no `Connection` method can fail with one. The
+/// handshake's parsers return [`HandshakeError`](crate::handshake::HandshakeError)
+/// themselves, and an adapter's error type (e.g. `blocking::Error`) carries
+/// both. A variant that
+/// is never produced would only make every `match` on this type handle a
+/// case that cannot happen, and [`close_code`](Self::close_code) classify it.
 // non_exhaustive: new kinds of failure will appear (extensions, new inputs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -33,8 +45,6 @@ pub enum Error {
     /// RFC 6455 §7.1.5 reports this as close code 1006 (abnormal closure),
     /// which is never sent on the wire.
     UnexpectedEof,
-    /// The opening handshake failed (see [`HandshakeError`](crate::HandshakeError)).
-    Handshake(crate::HandshakeError),
 }
 
 /// Ways a peer can violate the framing and closing rules of RFC 6455 §5–§8.
@@ -108,26 +118,10 @@ pub enum ApiMisuse {
     MessageKindMismatch,
     /// Bytes streamed as a Text message were not valid UTF-8.
     InvalidUtf8,
-    /// [`Connection::advance_output`](crate::Connection::advance_output) or
-    /// [`Connection::commit_read`](crate::Connection::commit_read) was given more bytes
+    /// [`Connection::advance_output`](crate::connection::Connection::advance_output) or
+    /// [`Connection::commit_read`](crate::connection::Connection::commit_read) was given more bytes
     /// than are available.
     AdvancedTooFar,
-}
-
-impl Error {
-    /// The close code that this error puts on the wire (§7.4.1), if any.
-    ///
-    /// `1002` for protocol violations, `1007` for invalid UTF-8, `1009` for a
-    /// limit. Caller misuse, an early EOF (reported locally as 1006) and handshake
-    /// failures send no Close frame and return `None`.
-    pub fn close_code(&self) -> Option<CloseCode> {
-        match self {
-            Self::Protocol(ProtocolError::InvalidUtf8) => Some(CloseCode::INVALID_PAYLOAD),
-            Self::Protocol(_) => Some(CloseCode::PROTOCOL_ERROR),
-            Self::Limit(_) => Some(CloseCode::MESSAGE_TOO_BIG),
-            Self::Api(_) | Self::UnexpectedEof | Self::Handshake(_) => None,
-        }
-    }
 }
 
 impl fmt::Display for Error {
@@ -139,7 +133,6 @@ impl fmt::Display for Error {
             Self::UnexpectedEof => {
                 f.write_str("the transport ended before the WebSocket closing handshake (1006)")
             }
-            Self::Handshake(e) => write!(f, "WebSocket handshake failed: {e}"),
         }
     }
 }
@@ -215,11 +208,19 @@ impl From<ApiMisuse> for Error {
     }
 }
 
-impl From<crate::HandshakeError> for Error {
-    fn from(e: crate::HandshakeError) -> Self {
-        Self::Handshake(e)
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Protocol(e) => Some(e),
+            Self::Limit(e) => Some(e),
+            Self::Api(e) => Some(e),
+            Self::UnexpectedEof => None,
+        }
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for ProtocolError {}
+
+impl core::error::Error for LimitError {}
+
+impl core::error::Error for ApiMisuse {}

@@ -48,12 +48,19 @@
 //!   Not re-exported at the root.
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
 //!
+//! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
+//! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
+//! uses the other; an adapter joins them). Inside the crate every module
+//! imports from the defining module, never through these root re-exports
+//! (`tests/layering.rs` checks both).
+//!
 //! RFC-NOTES.md in the repository maps each requirement of RFC 6455 to the
 //! code and the test that shows it.
 //!
 //! The crate is `no_std` + `alloc` at heart: explicit imports keep `std::io` and
 //! `std::net` out of the core by construction. `std` (default) adds OS-seeded
-//! masking keys and `std::error::Error`.
+//! masking keys. Every error type implements `core::error::Error`, with or
+//! without `std`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -344,3 +344,17 @@ fn api_misuse_is_a_value_not_a_panic() {
         Err(Error::Api(ApiMisuse::AdvancedTooFar))
     );
 }
+
+/// The sub-kind is the error's `source()`, so a caller walking the chain
+/// (as `anyhow` does) sees which rule the peer broke.
+#[test]
+fn error_source_is_its_sub_kind() {
+    use core::error::Error as _;
+    let (err, _) = server_error(Config::default(), &masked(0x83, b""));
+    let source = err.source().expect("a protocol error has a source");
+    assert_eq!(
+        source.to_string(),
+        ProtocolError::ReservedOpcode(3).to_string()
+    );
+    assert!(Error::UnexpectedEof.source().is_none());
+}

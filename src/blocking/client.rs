@@ -11,8 +11,9 @@ use super::socket::{Keepalive, WebSocket};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
 };
+use crate::config::Config;
+use crate::connection::{Connection, Role};
 use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseStatus};
-use crate::{Config, Connection, Role};
 
 /// Options for [`connect_with`]. Every field has a default.
 ///

@@ -10,8 +10,7 @@ use std::time::Instant;
 use super::error::{Error, is_timeout};
 use super::socket::Keepalive;
 use super::transport::ReadOutcome;
-use crate::connection::State;
-use crate::{CloseCode, Connection, Message};
+use crate::connection::{CloseCode, Connection, Message, State};
 
 /// Keepalive settings and the clock readings they are checked against.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +79,7 @@ pub(super) fn read_message(link: &mut impl Link) -> Result<Message<'static>, Err
 }
 
 /// Flushes what a failure queued (the Close frame) and converts the error.
-pub(super) fn fail(link: &mut impl Link, e: crate::Error) -> Error {
+pub(super) fn fail(link: &mut impl Link, e: crate::error::Error) -> Error {
     let _ = link.flush_all();
     e.into()
 }

@@ -1,14 +1,20 @@
-//! The blocking adapters' error type: the core's errors plus I/O.
+//! The blocking adapters' error type: the core's errors, carried whole, plus I/O.
 
 use std::prelude::rust_2024::*;
 
 use std::fmt;
 use std::io;
 
-use crate::error::{ApiMisuse, LimitError, ProtocolError};
-use crate::{CloseCode, HandshakeError};
+use crate::connection::CloseCode;
+use crate::error::{ApiMisuse, Error as CoreError};
+use crate::handshake::HandshakeError;
 
 /// Everything the blocking adapters report.
+///
+/// The core's errors are carried whole, not re-flattened: a failed
+/// connection is [`Error::Connection`] with the core [`Error`](CoreError),
+/// a failed opening handshake is [`Error::Handshake`]. The other variants
+/// are the adapter's own (transport, deadlines, the accept callback).
 ///
 /// A read timeout or `WouldBlock` is [`Error::Io`] and loses nothing: call the
 /// same method again to continue where it stopped.
@@ -23,15 +29,15 @@ pub enum Error {
     /// ([`HandshakeError::UnexpectedStatus`], with the response; see [`Error::status`]). On the server,
     /// the answer in [`HandshakeError::status`] was already written.
     Handshake(HandshakeError),
-    /// The peer violated RFC 6455; the Close frame with
-    /// [`close_code`](Error::close_code) was sent before this was returned.
-    Protocol(ProtocolError),
-    /// The peer exceeded a configured limit; Close 1009 was sent.
-    Limit(LimitError),
-    /// The call was not valid in the connection's state (e.g. a Ping over 125 bytes).
-    Api(ApiMisuse),
-    /// The peer closed the transport without the closing handshake (1006, §7.1.5).
-    UnexpectedEof,
+    /// The WebSocket connection failed after the handshake: the peer
+    /// violated RFC 6455 or exceeded a limit (the Close frame with
+    /// [`close_code`](Error::close_code) was sent before this was returned),
+    /// the call was not valid (e.g. a Ping over 125 bytes), or the peer
+    /// closed the transport without the closing handshake
+    /// ([`CoreError::UnexpectedEof`], 1006, §7.1.5).
+    ///
+    /// A command after the connection closed is [`Error::Closed`] instead.
+    Connection(CoreError),
     /// The connection is closed: the closing handshake completed, or it failed
     /// earlier. Nothing more can be read or sent.
     Closed,
@@ -55,12 +61,22 @@ pub enum Error {
 }
 
 impl Error {
-    /// The close code sent to the peer because of this error, if any (§7.4.1).
+    /// The close code sent to the peer because of this error, if any (§7.4.1):
+    /// [`CoreError::close_code`] of a [`Connection`](Error::Connection) error.
     pub fn close_code(&self) -> Option<CloseCode> {
+        // No wildcard: a new variant must say whether it sends a Close.
         match self {
-            Self::Protocol(e) => crate::Error::Protocol(*e).close_code(),
-            Self::Limit(e) => crate::Error::Limit(*e).close_code(),
-            _ => None,
+            Self::Connection(e) => e.close_code(),
+            Self::Io(_)
+            | Self::Handshake(_)
+            | Self::Closed
+            | Self::HandshakeTimeout
+            | Self::HandshakeEof
+            | Self::Rejected { .. }
+            | Self::NotWebSocket => None,
+            // Its Close 1001 is sent only if the connection was still open,
+            // and says "going away", not what the peer did wrong.
+            Self::IdleTimeout => None,
         }
     }
 
@@ -72,7 +88,12 @@ impl Error {
             Self::Handshake(e) => e.status(),
             Self::Rejected { status } => Some(*status),
             Self::NotWebSocket => Some(426),
-            _ => None,
+            Self::Io(_)
+            | Self::Connection(_)
+            | Self::Closed
+            | Self::HandshakeTimeout
+            | Self::HandshakeEof
+            | Self::IdleTimeout => None,
         }
     }
 
@@ -104,15 +125,14 @@ impl From<HandshakeError> for Error {
     }
 }
 
-impl From<crate::Error> for Error {
-    fn from(e: crate::Error) -> Self {
+/// Wraps the core error, except that a command after the connection closed
+/// ([`ApiMisuse::AlreadyClosing`]) is [`Error::Closed`], the adapter's one
+/// way of saying "closed" whether the core or the adapter noticed it.
+impl From<CoreError> for Error {
+    fn from(e: CoreError) -> Self {
         match e {
-            crate::Error::Protocol(p) => Self::Protocol(p),
-            crate::Error::Limit(l) => Self::Limit(l),
-            crate::Error::Api(ApiMisuse::AlreadyClosing) => Self::Closed,
-            crate::Error::Api(a) => Self::Api(a),
-            crate::Error::UnexpectedEof => Self::UnexpectedEof,
-            crate::Error::Handshake(h) => Self::Handshake(h),
+            CoreError::Api(ApiMisuse::AlreadyClosing) => Self::Closed,
+            e => Self::Connection(e),
         }
     }
 }
@@ -122,11 +142,16 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Io(e) => e,
-            Error::UnexpectedEof => Self::new(io::ErrorKind::UnexpectedEof, e),
+            Error::Connection(CoreError::UnexpectedEof) => {
+                Self::new(io::ErrorKind::UnexpectedEof, e)
+            }
             Error::Closed => Self::new(io::ErrorKind::NotConnected, e),
             Error::HandshakeTimeout | Error::IdleTimeout => Self::new(io::ErrorKind::TimedOut, e),
             Error::HandshakeEof => Self::new(io::ErrorKind::UnexpectedEof, e),
-            other => Self::new(io::ErrorKind::InvalidData, other),
+            Error::Connection(_)
+            | Error::Handshake(_)
+            | Error::Rejected { .. }
+            | Error::NotWebSocket => Self::new(io::ErrorKind::InvalidData, e),
         }
     }
 }
@@ -136,12 +161,7 @@ impl fmt::Display for Error {
         match self {
             Self::Io(e) => write!(f, "I/O error: {e}"),
             Self::Handshake(e) => write!(f, "WebSocket handshake failed: {e}"),
-            Self::Protocol(e) => write!(f, "WebSocket protocol violation by the peer: {e}"),
-            Self::Limit(e) => write!(f, "WebSocket limit exceeded: {e}"),
-            Self::Api(e) => write!(f, "WebSocket API misuse: {e}"),
-            Self::UnexpectedEof => {
-                f.write_str("connection closed without a closing handshake (1006)")
-            }
+            Self::Connection(e) => e.fmt(f),
             Self::Closed => f.write_str("the WebSocket connection is closed"),
             Self::HandshakeTimeout => f.write_str("the WebSocket handshake timed out"),
             Self::HandshakeEof => {
@@ -163,7 +183,13 @@ impl std::error::Error for Error {
         match self {
             Self::Io(e) => Some(e),
             Self::Handshake(e) => Some(e),
-            _ => None,
+            Self::Connection(e) => Some(e),
+            Self::Closed
+            | Self::HandshakeTimeout
+            | Self::HandshakeEof
+            | Self::IdleTimeout
+            | Self::Rejected { .. }
+            | Self::NotWebSocket => None,
         }
     }
 }

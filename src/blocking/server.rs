@@ -13,11 +13,12 @@ use super::transport::{
     ReadOutcome, Timeouts, deadline_after, default_write_timeout, read_buf_by,
     restoring_read_timeout,
 };
+use crate::config::Config;
+use crate::connection::{Connection, Role};
 use crate::handshake::{
     AcceptOptions, HandshakeLimits, Header, HttpRequest, RequestParser, RequestStatus,
     UpgradeRequest, reject_response,
 };
-use crate::{Config, Connection, Role};
 
 /// Options for [`accept_with`]. Every field has a default.
 ///

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by, wake_for_keepalive};
-use crate::connection::State;
-use crate::{CloseCode, Connection, Event, Message, MessageKind};
+use crate::connection::{CloseCode, Connection, Event, Message, MessageKind, Role, State};
 
 /// [`WebSocket::set_close_timeout`] by default, as Python `websockets` does.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,7 +17,10 @@ const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
 
 /// Queues `message` on `conn`; a Close without a code is sent as 1000.
-pub(super) fn queue(conn: &mut Connection, message: &Message<'_>) -> Result<(), crate::Error> {
+pub(super) fn queue(
+    conn: &mut Connection,
+    message: &Message<'_>,
+) -> Result<(), crate::error::Error> {
     match message {
         Message::Text(t) => conn.send_text(t),
         Message::Binary(b) => conn.send_binary(b),
@@ -314,7 +316,7 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
     /// caller drops the stream (which closes it).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.conn.close(code, reason) {
-            Ok(()) | Err(crate::Error::Api(crate::error::ApiMisuse::AlreadyClosing)) => {}
+            Ok(()) | Err(crate::error::Error::Api(crate::error::ApiMisuse::AlreadyClosing)) => {}
             Err(e) => return Err(e.into()),
         }
         self.flush()?;
@@ -346,7 +348,7 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
         loop {
             if self.conn.state() == State::Closed && !self.conn.wants_write() {
                 // §7.1.1: the client waits for the server to close first.
-                if self.conn.role() == crate::Role::Server || self.conn.wants_transport_close() {
+                if self.conn.role() == Role::Server || self.conn.wants_transport_close() {
                     return Ok(());
                 }
                 let mut scratch = [0u8; 256];
@@ -360,7 +362,7 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
             match self.conn.poll_message() {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
-                Err(crate::Error::UnexpectedEof) => return Ok(()),
+                Err(crate::error::Error::UnexpectedEof) => return Ok(()),
                 Err(e) => return Err(driver::fail(self, e)),
             }
             match driver::fill(self, deadline) {

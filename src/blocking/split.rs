@@ -20,7 +20,7 @@ use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::socket::{Keepalive, WebSocket, queue};
 use super::transport::{ReadOutcome, Timeouts, read_by, wake_for_keepalive};
-use crate::{CloseCode, Connection, Message};
+use crate::connection::{CloseCode, Connection, Message};
 
 /// Streams that can be duplicated into a read handle and a write handle.
 pub trait TryClone: Sized {

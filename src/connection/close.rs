@@ -3,7 +3,7 @@
 use alloc::borrow::Cow;
 use core::fmt;
 
-use crate::error::ProtocolError;
+use crate::error::{Error, ProtocolError};
 
 /// A close status code (RFC 6455 §7.4): a 16-bit number sent first in a Close frame body.
 ///
@@ -126,6 +126,39 @@ impl CloseFrame<'_> {
         CloseFrame {
             code: self.code,
             reason: Cow::Owned(self.reason.into_owned()),
+        }
+    }
+}
+
+/// The error-to-wire table. It lives here, beside [`CloseCode`], so that
+/// `error` (below `frame`) need not import from `connection`.
+impl Error {
+    /// The close code that this error puts on the wire (§7.4.1), if any.
+    ///
+    /// `1002` for protocol violations, `1007` for invalid UTF-8, `1009` for a
+    /// limit. Caller misuse and an early EOF (reported locally as 1006) send no
+    /// Close frame and return `None`.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        use ProtocolError::*;
+        // No wildcard: a new violation must be given its code here.
+        match self {
+            Self::Protocol(InvalidUtf8) => Some(CloseCode::INVALID_PAYLOAD),
+            Self::Protocol(
+                ReservedOpcode(_)
+                | ReservedBits(_)
+                | UnmaskedFrame
+                | MaskedFrame
+                | LengthTopBitSet
+                | NonMinimalLength
+                | ControlFrameTooLong
+                | FragmentedControlFrame
+                | UnexpectedContinuation
+                | ExpectedContinuation
+                | CloseFrameTooShort
+                | InvalidCloseCode(_),
+            ) => Some(CloseCode::PROTOCOL_ERROR),
+            Self::Limit(_) => Some(CloseCode::MESSAGE_TOO_BIG),
+            Self::Api(_) | Self::UnexpectedEof => None,
         }
     }
 }

@@ -349,8 +349,16 @@ impl fmt::Display for HandshakeError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for HandshakeError {}
+impl core::error::Error for HandshakeError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        use HandshakeError::*;
+        match self {
+            InvalidSubprotocols(e) | InvalidExtensions(e) | InvalidResponseExtensions(e) => Some(e),
+            InvalidUrl(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

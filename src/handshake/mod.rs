@@ -70,7 +70,8 @@
 //! client.send_text("hi")?;
 //! server.receive(client.poll_output());
 //! assert_eq!(server.poll_message()?, Some(Message::text("hi")));
-//! # Ok::<(), rfc6455::Error>(())
+//! // `?` here meets both `HandshakeError` and the connection's `Error`.
+//! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 //!
 //! A request that fails §4.2.1 is an error that carries the answer to send:

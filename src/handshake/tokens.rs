@@ -54,6 +54,8 @@ impl fmt::Display for TokenError {
     }
 }
 
+impl core::error::Error for TokenError {}
+
 /// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
 ///  "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA` (RFC 7230 §3.2.6).
 pub(crate) const fn is_tchar(b: u8) -> bool {

@@ -40,6 +40,8 @@ impl fmt::Display for UrlError {
     }
 }
 
+impl core::error::Error for UrlError {}
+
 /// A parsed `ws://` or `wss://` URI: the /host/, /port/, /resource name/ and
 /// /secure/ flag of §3 that a client needs to connect (§4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,11 +48,19 @@ fn protocol_error_closes_with_1002() {
     assert!(
         matches!(
             err,
-            Error::Protocol(rfc6455::error::ProtocolError::UnmaskedFrame)
+            Error::Connection(rfc6455::Error::Protocol(
+                rfc6455::error::ProtocolError::UnmaskedFrame
+            ))
         ),
         "{err:?}"
     );
     assert_eq!(err.close_code(), Some(CloseCode::PROTOCOL_ERROR));
+    // The core error is carried whole, as the source.
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<rfc6455::Error>());
+    assert_eq!(
+        source.and_then(rfc6455::Error::close_code),
+        Some(CloseCode::PROTOCOL_ERROR)
+    );
     match ws.read().unwrap() {
         Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::PROTOCOL_ERROR),
         other => panic!("{other:?}"),
@@ -84,6 +92,9 @@ fn oversized_message_closes_with_1009() {
     let (first, second) = join(server);
     assert_eq!(first.unwrap(), format!("Text({LIMIT} bytes)"));
     let err = second.expect_err("over the limit");
-    assert!(matches!(err, Error::Limit(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Connection(rfc6455::Error::Limit(_))),
+        "{err:?}"
+    );
     assert_eq!(err.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
 }

@@ -45,7 +45,9 @@ fn pings_are_answered_both_ways() {
     assert_eq!(ws.read().unwrap(), ping(b""));
     assert!(matches!(
         ws.ping(&[0; 126]),
-        Err(Error::Api(rfc6455::error::ApiMisuse::ControlPayloadTooLong))
+        Err(Error::Connection(rfc6455::Error::Api(
+            rfc6455::error::ApiMisuse::ControlPayloadTooLong
+        )))
     ));
     close(ws);
     join(server);

@@ -228,7 +228,6 @@ pub(crate) fn error(e: &Error) {
             debug(a);
             let _ = a.to_string();
         }
-        Error::Handshake(h) => handshake_error(h),
         _ => {}
     }
 }
