@@ -318,8 +318,8 @@ impl Connection {
     /// fragmented message (the connection is not idle).
     fn trim_idle(&mut self) {
         let budget = self.config.get_idle_buffer_size();
-        let assembling = !self.assembled_delivered
-            && !(self.assembled_text.is_empty() && self.assembled_binary.is_empty());
+        let holds_assembly = !self.assembled_text.is_empty() || !self.assembled_binary.is_empty();
+        let assembling = holds_assembly && !self.assembled_delivered;
         if assembling || self.buffered_capacity() <= budget {
             return;
         }
