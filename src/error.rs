@@ -209,6 +209,7 @@ impl From<ApiMisuse> for Error {
 }
 
 impl core::error::Error for Error {
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Protocol(e) => Some(e),

@@ -63,6 +63,7 @@ pub enum Error {
 impl Error {
     /// The close code sent to the peer because of this error, if any (§7.4.1):
     /// [`CoreError::close_code`] of a [`Connection`](Error::Connection) error.
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     pub fn close_code(&self) -> Option<CloseCode> {
         // No wildcard: a new variant must say whether it sends a Close.
         match self {
@@ -82,6 +83,7 @@ impl Error {
 
     /// The HTTP status involved in a failed handshake: the one the server
     /// answered with (client side), or the one we answered with (server side).
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Handshake(HandshakeError::UnexpectedStatus(r)) => Some(r.status()),
@@ -179,6 +181,7 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),

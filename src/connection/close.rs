@@ -138,6 +138,7 @@ impl Error {
     /// `1002` for protocol violations, `1007` for invalid UTF-8, `1009` for a
     /// limit. Caller misuse and an early EOF (reported locally as 1006) send no
     /// Close frame and return `None`.
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     pub fn close_code(&self) -> Option<CloseCode> {
         use ProtocolError::*;
         // No wildcard: a new violation must be given its code here.

@@ -191,6 +191,7 @@ const VERSION_HEADERS: &[(&str, &str)] = &[
 
 impl HandshakeError {
     /// Who is to blame.
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     pub fn cause(&self) -> ErrorCause {
         use HandshakeError::*;
         match self {
@@ -208,12 +209,36 @@ impl HandshakeError {
             | ReservedHeader { .. }
             | InvalidStatus { .. }
             | ParserFinished => ErrorCause::Caller,
-            _ => ErrorCause::Peer,
+            MalformedRequest { .. }
+            | HttpVersionTooOld
+            | MissingHost
+            | DuplicateHost
+            | InvalidHost
+            | UpgradeNotWebSocket
+            | MissingConnectionUpgrade
+            | MissingKey
+            | DuplicateKey
+            | InvalidKey
+            | DuplicateVersion
+            | InvalidSubprotocols(_)
+            | InvalidExtensions(_)
+            | MalformedResponse { .. }
+            | UnexpectedStatus(_)
+            | ResponseMissingUpgrade
+            | ResponseMissingConnectionUpgrade
+            | MissingAccept
+            | DuplicateAccept
+            | AcceptMismatch
+            | DuplicateSubprotocol
+            | UnofferedSubprotocol
+            | UnofferedExtension { .. }
+            | InvalidResponseExtensions(_) => ErrorCause::Peer,
         }
     }
 
     /// The HTTP status a server answers this error with (§4.2.1, §4.2.2,
     /// §4.4), or `None` for client-side and caller errors.
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     pub fn status(&self) -> Option<u16> {
         use HandshakeError::*;
         Some(match self {
@@ -232,7 +257,30 @@ impl HandshakeError {
             | InvalidKey
             | InvalidSubprotocols(_)
             | InvalidExtensions(_) => 400,
-            _ => return None,
+            // Client side: the server's response has no HTTP answer (§4.1).
+            ResponseTooLarge { .. }
+            | TooManyResponseHeaders { .. }
+            | MalformedResponse { .. }
+            | UnexpectedStatus(_)
+            | ResponseMissingUpgrade
+            | ResponseMissingConnectionUpgrade
+            | MissingAccept
+            | DuplicateAccept
+            | AcceptMismatch
+            | DuplicateSubprotocol
+            | UnofferedSubprotocol
+            | UnofferedExtension { .. }
+            | InvalidResponseExtensions(_)
+            // Caller errors depend on no received byte: nothing to answer.
+            | InvalidUrl(_)
+            | InvalidSubprotocol { .. }
+            | InvalidExtension { .. }
+            | SubprotocolNotOffered { .. }
+            | ExtensionNotOffered { .. }
+            | InvalidHeader { .. }
+            | ReservedHeader { .. }
+            | InvalidStatus { .. }
+            | ParserFinished => return None,
         })
     }
 
@@ -350,12 +398,48 @@ impl fmt::Display for HandshakeError {
 }
 
 impl core::error::Error for HandshakeError {
+    #[deny(clippy::wildcard_enum_match_arm)] // a new variant must be classified here by name
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         use HandshakeError::*;
         match self {
             InvalidSubprotocols(e) | InvalidExtensions(e) | InvalidResponseExtensions(e) => Some(e),
             InvalidUrl(e) => Some(e),
-            _ => None,
+            RequestTooLarge { .. }
+            | TooManyRequestHeaders { .. }
+            | MalformedRequest { .. }
+            | MethodNotGet
+            | HttpVersionTooOld
+            | MissingHost
+            | DuplicateHost
+            | InvalidHost
+            | UpgradeNotWebSocket
+            | MissingConnectionUpgrade
+            | MissingKey
+            | DuplicateKey
+            | InvalidKey
+            | MissingVersion
+            | DuplicateVersion
+            | UnsupportedVersion
+            | ResponseTooLarge { .. }
+            | TooManyResponseHeaders { .. }
+            | MalformedResponse { .. }
+            | UnexpectedStatus(_)
+            | ResponseMissingUpgrade
+            | ResponseMissingConnectionUpgrade
+            | MissingAccept
+            | DuplicateAccept
+            | AcceptMismatch
+            | DuplicateSubprotocol
+            | UnofferedSubprotocol
+            | UnofferedExtension { .. }
+            | InvalidSubprotocol { .. }
+            | InvalidExtension { .. }
+            | SubprotocolNotOffered { .. }
+            | ExtensionNotOffered { .. }
+            | InvalidHeader { .. }
+            | ReservedHeader { .. }
+            | InvalidStatus { .. }
+            | ParserFinished => None,
         }
     }
 }
