@@ -70,36 +70,8 @@ fn plain_http_is_served_on_the_websocket_port() {
 /// is sent. Asserts on what is seen on the wire, not on durations.
 #[test]
 fn keepalive_pings_a_silent_peer_then_times_out() {
-    let (addr, server) = raw_server(|mut stream| {
-        // The handshake by hand; afterwards nothing is ever written.
-        let (request, leftover) = read_upgrade(&mut stream);
-        stream
-            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
-            .unwrap();
-        // Decode what the client sends, never answering.
-        let mut conn = Connection::new(Role::Server, Config::default());
-        conn.receive(&leftover);
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 4096];
-        for _ in 0..10_000 {
-            while let Some(event) = conn.poll_event().expect("valid frames") {
-                match event {
-                    Event::Ping(p) => seen.push(ping(p).into_owned()),
-                    Event::Close(c) => {
-                        seen.push(Message::Close(c.map(CloseFrame::into_owned)));
-                        return seen;
-                    }
-                    other => panic!("unexpected {other:?}"),
-                }
-            }
-            let n = stream.read(&mut buf).unwrap();
-            if n == 0 {
-                return seen;
-            }
-            conn.receive(&buf[..n]);
-        }
-        panic!("too many reads");
-    });
+    // The handshake by hand; afterwards nothing is ever written.
+    let (addr, server) = watching_server(None);
     let mut options = client_options(Config::default());
     options.keepalive = Some(Keepalive {
         interval: Duration::from_millis(50),

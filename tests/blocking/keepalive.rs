@@ -5,47 +5,6 @@ use super::support::*;
 
 const INTERVAL: Duration = Duration::from_millis(50);
 
-/// A server that answers the handshake, then decodes what the client sends
-/// without answering until `reply_close` says so; returns what it saw.
-fn watching_server(
-    close_reply: Option<mpsc::Receiver<()>>,
-) -> (SocketAddr, JoinHandle<Vec<Message<'static>>>) {
-    raw_server(move |mut stream| {
-        let (request, leftover) = read_upgrade(&mut stream);
-        stream
-            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
-            .unwrap();
-        let mut conn = Connection::new(Role::Server, Config::default());
-        conn.receive(&leftover);
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 4096];
-        for _ in 0..10_000 {
-            while let Some(event) = conn.poll_event().expect("valid frames") {
-                match event {
-                    Event::Ping(p) => seen.push(ping(p).into_owned()),
-                    Event::Close(c) => {
-                        seen.push(Message::Close(c.map(CloseFrame::into_owned)));
-                        if let Some(reply) = &close_reply {
-                            // Several keepalive intervals pass before the reply.
-                            let _ = reply.recv_timeout(10 * INTERVAL);
-                            stream.write_all(conn.poll_output()).unwrap();
-                            let _ = read_to_eof(&mut stream);
-                        }
-                        return seen;
-                    }
-                    other => panic!("unexpected {other:?}"),
-                }
-            }
-            let n = stream.read(&mut buf).unwrap();
-            if n == 0 {
-                return seen;
-            }
-            conn.receive(&buf[..n]);
-        }
-        panic!("too many reads");
-    })
-}
-
 fn keepalive_options(idle_timeout: Duration) -> ClientOptions {
     let mut options = client_options(Config::default());
     options.keepalive = Some(Keepalive {
@@ -60,7 +19,7 @@ fn keepalive_options(idle_timeout: Duration) -> ClientOptions {
 #[test]
 fn keepalive_after_send_close_still_receives_the_peer_close() {
     let (_never, reply) = mpsc::channel();
-    let (addr, server) = watching_server(Some(reply));
+    let (addr, server) = watching_server(Some((reply, 10 * INTERVAL)));
     let (mut ws, _) = blocking::connect_with(&url(addr), &keepalive_options(TIMEOUT)).unwrap();
     ws.send(close_msg(1000, "done")).unwrap();
     let message = ws.read().expect("the peer's Close, not an error");

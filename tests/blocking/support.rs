@@ -300,3 +300,46 @@ pub(crate) fn io_timeout(e: &io::Error) -> bool {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
 }
+
+/// A server that answers the handshake, then decodes what the client sends
+/// without answering; on the client's Close it waits (at most the given time)
+/// for the channel before answering, or with `None` stops at once. Returns
+/// the Pings and the Close it saw.
+pub(crate) fn watching_server(
+    close_reply: Option<(mpsc::Receiver<()>, Duration)>,
+) -> (SocketAddr, JoinHandle<Vec<Message<'static>>>) {
+    raw_server(move |mut stream| {
+        let (request, leftover) = read_upgrade(&mut stream);
+        stream
+            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
+            .unwrap();
+        let mut conn = Connection::new(Role::Server, Config::default());
+        conn.receive(&leftover);
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        for _ in 0..10_000 {
+            while let Some(event) = conn.poll_event().expect("valid frames") {
+                match event {
+                    Event::Ping(p) => seen.push(ping(p).into_owned()),
+                    Event::Close(c) => {
+                        seen.push(Message::Close(c.map(CloseFrame::into_owned)));
+                        if let Some((reply, wait)) = &close_reply {
+                            // Several keepalive intervals pass before the reply.
+                            let _ = reply.recv_timeout(*wait);
+                            stream.write_all(conn.poll_output()).unwrap();
+                            let _ = read_to_eof(&mut stream);
+                        }
+                        return seen;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                return seen;
+            }
+            conn.receive(&buf[..n]);
+        }
+        panic!("too many reads");
+    })
+}
