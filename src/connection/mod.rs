@@ -1,20 +1,24 @@
 //! The per-connection protocol state machine (RFC 6455 §5–§8), without I/O.
 
+mod assemble;
 mod close;
 mod event;
+mod input;
 mod recv;
 mod send;
+mod state;
+mod transform;
 pub(crate) mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use event::{Event, Message, MessageKind};
 
-use alloc::string::String;
-use alloc::vec::Vec;
-
 use crate::config::Config;
-use crate::frame::FrameHeader;
+use assemble::Assembly;
+use input::Input;
 use send::Output;
+use state::{Ending, Incoming, Lifecycle};
+use transform::Transform;
 use utf8::Utf8Validator;
 
 /// Which end of the connection this is (§5.1: clients mask, servers do not).
@@ -89,31 +93,15 @@ pub struct Connection {
     role: Role,
     config: Config,
 
-    // Receive side. `rbuf[rpos..rend]` is received and not yet decoded;
-    // `rbuf[rend..]` is initialised room for `read_buf`. Capacity grows by at
-    // most a quarter of what is buffered (or one read), never by doubling.
-    rbuf: Vec<u8>,
-    rpos: usize,
-    rend: usize,
-    /// The data frame whose payload is being delivered.
-    frame: Option<InFrame>,
-    /// The data message being received, if it has started.
-    incoming: Option<InMessage>,
-    /// `poll_message` is waiting for the rest of `frame` to lend it whole.
-    awaiting_whole: bool,
-    /// How much `read_buf` offers: starts at `read_buffer_size`, doubles up to
-    /// `MAX_READ_ROOM` (at most `idle_buffer_size`) while reads fill it, back
-    /// to the start on `shrink_buffers`.
-    read_room: usize,
-    /// The length of the last `read_buf` slice, to see whether a read filled it.
-    last_offer: usize,
+    // Receive side, in the order data flows: the buffer the transport
+    // fills (`input`), the data message being received (`incoming`, the
+    // frame decoder's position inside it), the per-message transform, the
+    // UTF-8 check, and `poll_message`'s assembly buffers.
+    input: Input,
+    incoming: Incoming,
+    transform: Transform,
     recv_utf8: Utf8Validator,
-    /// Assembly buffers for `poll_message`, used only for messages that span
-    /// more than one chunk.
-    assembled_text: String,
-    assembled_binary: Vec<u8>,
-    /// The assembly buffers hold a message already returned; clear them first.
-    assembled_delivered: bool,
+    assembly: Assembly,
 
     // Send side.
     tx: Output,
@@ -121,38 +109,8 @@ pub struct Connection {
     outgoing: Option<MessageKind>,
     send_utf8: Utf8Validator,
 
+    /// The closing handshake; every transition is in `state.rs`.
     life: Lifecycle,
-}
-
-/// The closing-handshake facts (§7) from which [`State`] is derived.
-#[derive(Debug, Clone, Copy, Default)]
-struct Lifecycle {
-    close_sent: bool,
-    close_received: bool,
-    failed: bool,
-    eof: bool,
-    eof_reported: bool,
-}
-
-/// A received data frame in progress.
-#[derive(Debug, Clone, Copy)]
-struct InFrame {
-    header: FrameHeader,
-    /// Payload bytes delivered so far: the masking offset.
-    done: u64,
-    /// Payload bytes unmasked so far (≥ `done`); more than `done` only while
-    /// `poll_message` waits for the rest of a whole-frame Text message.
-    unmasked: u64,
-}
-
-/// A received data message in progress.
-#[derive(Debug, Clone, Copy)]
-struct InMessage {
-    kind: MessageKind,
-    /// Declared payload bytes of its frames so far, checked against the limit.
-    size: u64,
-    /// Whether a chunk has been delivered (so the next one is not `is_first`).
-    started: bool,
 }
 
 /// Where masking keys come from (§5.3: unpredictable, from a strong source of entropy).
@@ -226,26 +184,18 @@ impl Connection {
     }
 
     fn with_keys(role: Role, config: Config, keys: KeySource) -> Self {
-        let read_room = config.get_read_buffer_size();
         Self {
             role,
+            input: Input::new(config.get_read_buffer_size()),
             config,
-            rbuf: Vec::new(),
-            rpos: 0,
-            rend: 0,
-            frame: None,
             incoming: None,
-            awaiting_whole: false,
-            read_room,
-            last_offer: 0,
+            transform: Transform::default(),
             recv_utf8: Utf8Validator::default(),
-            assembled_text: String::new(),
-            assembled_binary: Vec::new(),
-            assembled_delivered: false,
+            assembly: Assembly::default(),
             tx: Output::new(keys, role == Role::Client),
             outgoing: None,
             send_utf8: Utf8Validator::default(),
-            life: Lifecycle::default(),
+            life: Lifecycle::Open,
         }
     }
 
@@ -261,14 +211,7 @@ impl Connection {
 
     /// Open, Closing or Closed (§7).
     pub fn state(&self) -> State {
-        let life = &self.life;
-        if life.failed || life.eof_reported || life.close_received {
-            State::Closed
-        } else if life.close_sent {
-            State::Closing
-        } else {
-            State::Open
-        }
+        self.life.state()
     }
 
     /// Whether this side sent a Close frame and still awaits the peer's (§7.1.3).
@@ -278,7 +221,7 @@ impl Connection {
 
     /// Whether the connection failed (§7.1.7) because of an error returned earlier.
     pub fn is_failed(&self) -> bool {
-        self.life.failed
+        self.life == Lifecycle::Closed(Ending::Failed)
     }
 
     /// Whether a streamed outgoing message ([`send_fragment`](Self::send_fragment)) is unfinished.
@@ -293,56 +236,35 @@ impl Connection {
     /// over [`Config::idle_buffer_size`] are released by themselves. This goes
     /// further, for a connection about to sleep for long.
     pub fn shrink_buffers(&mut self) {
-        self.read_room = self.config.get_read_buffer_size();
-        if self.rpos == self.rend {
-            self.rpos = 0;
-            self.rend = 0;
-            self.rbuf = Vec::new();
-        }
-        if self.assembled_delivered
-            || (self.assembled_text.is_empty() && self.assembled_binary.is_empty())
-        {
-            self.assembled_delivered = false;
-            self.assembled_text = String::new();
-            self.assembled_binary = Vec::new();
-        }
+        self.input.reset_room(self.config.get_read_buffer_size());
+        self.input.release();
+        self.assembly.release();
+        self.transform.release();
         self.tx.shrink();
     }
 
     /// Releases empty buffers while the total capacity is over
-    /// [`Config::idle_buffer_size`]: the output queue and the assembly buffers
-    /// first (the receive buffer is what `read_buf` offers next), then the
-    /// receive buffer. Called where buffers empty: `read_buf`/`receive` (input
-    /// consumed) and `advance_output` (all output written). Buffers holding
-    /// data are kept, and nothing is trimmed while `poll_message` assembles a
-    /// fragmented message (the connection is not idle).
+    /// [`Config::idle_buffer_size`]: the output queue, the transform's and the
+    /// assembly buffers first (the receive buffer is what `read_buf` offers
+    /// next), then the receive buffer. Called where buffers empty:
+    /// `read_buf`/`receive` (input consumed) and `advance_output` (all output
+    /// written). Buffers holding data are kept, and nothing is trimmed while
+    /// `poll_message` assembles a fragmented message (the connection is not idle).
     fn trim_idle(&mut self) {
         let budget = self.config.get_idle_buffer_size();
-        let holds_assembly = !self.assembled_text.is_empty() || !self.assembled_binary.is_empty();
-        let assembling = holds_assembly && !self.assembled_delivered;
-        if assembling || self.buffered_capacity() <= budget {
+        if self.assembly.is_assembling() || self.buffered_capacity() <= budget {
             return;
         }
-        self.assembled_delivered = false;
-        self.assembled_text = String::new();
-        self.assembled_binary = Vec::new();
+        self.assembly.release();
+        self.transform.release();
         self.tx.shrink();
         let over = self.buffered_capacity().saturating_sub(budget);
-        if self.rpos == self.rend && over > 0 {
-            // Shrunk rather than freed: the allocator can usually do both this
-            // and the next message's growth in place, and the bytes kept stay
-            // initialised for `read_buf`.
-            let keep = self.rbuf.capacity().saturating_sub(over);
-            self.rpos = 0;
-            self.rend = 0;
-            self.rbuf.truncate(keep);
-            self.rbuf.shrink_to(keep);
-        }
+        self.input.shrink_by(over);
     }
 
     /// The most `read_buf` offers by itself under load.
     fn max_read_room(&self) -> usize {
-        recv::MAX_READ_ROOM
+        input::MAX_READ_ROOM
             .min(self.config.get_idle_buffer_size())
             .max(self.config.get_read_buffer_size())
     }
@@ -351,9 +273,9 @@ impl Connection {
     ///
     /// For monitoring idle-connection cost; the struct itself is not counted.
     pub fn buffered_capacity(&self) -> usize {
-        self.rbuf.capacity()
+        self.input.capacity()
             + self.tx.capacity()
-            + self.assembled_text.capacity()
-            + self.assembled_binary.capacity()
+            + self.transform.capacity()
+            + self.assembly.capacity()
     }
 }

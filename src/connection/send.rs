@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use super::close::CloseCode;
 use super::event::MessageKind;
+use super::state::{Ending, Lifecycle};
 use super::{Connection, KeySource, Role};
 use crate::error::{ApiMisuse, Error};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, extend_masked};
@@ -112,7 +113,7 @@ impl Output {
         }
     }
 
-    fn unsent(&mut self) -> &[u8] {
+    pub(super) fn unsent(&mut self) -> &[u8] {
         if self.pos == self.buf.len() {
             self.flush_pong();
         }
@@ -123,7 +124,7 @@ impl Output {
         self.pos == self.buf.len() && self.pending_pong.is_none()
     }
 
-    fn advance(&mut self, n: usize) -> Result<(), Error> {
+    pub(super) fn advance(&mut self, n: usize) -> Result<(), Error> {
         if n > self.buf.len() - self.pos {
             return Err(ApiMisuse::AdvancedTooFar.into());
         }
@@ -245,10 +246,7 @@ impl Connection {
     /// a Ping must be answered unless a Close was received); refused with
     /// [`ApiMisuse::AlreadyClosing`] once the connection is closed.
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        let life = &self.life;
-        if life.close_received || life.failed || life.eof_reported {
-            return Err(ApiMisuse::AlreadyClosing.into());
-        }
+        self.life.may_pong()?;
         self.send_control(OpCode::Pong, payload)
     }
 
@@ -275,18 +273,11 @@ impl Connection {
         if reason.len() > MAX_CONTROL_PAYLOAD - 2 {
             return Err(ApiMisuse::ControlPayloadTooLong.into());
         }
-        self.check_can_send()?;
-        self.tx.write_close(Some(code), reason);
-        self.life.close_sent = true;
-        Ok(())
+        self.life.close(&mut self.tx, code, reason)
     }
 
     fn check_can_send(&self) -> Result<(), Error> {
-        let life = &self.life;
-        if life.close_sent || life.failed || life.eof_reported {
-            return Err(ApiMisuse::AlreadyClosing.into());
-        }
-        Ok(())
+        self.life.may_send()
     }
 }
 
@@ -334,24 +325,12 @@ impl Connection {
     /// [`receive_eof`](Self::receive_eof)); the client owns the timeout after
     /// which it closes anyway (§5.5.1 "MAY close the connection at any time").
     pub fn wants_transport_close(&self) -> bool {
-        let life = &self.life;
-        let done = life.failed
-            || life.eof
-            || (life.close_sent && life.close_received && self.role == Role::Server);
-        done && self.tx.is_empty()
-    }
-
-    /// The output half of failing the connection (§7.1.7): drops a pending
-    /// Pong and queues the Close frame for `err`, unless a Close was already sent.
-    /// Takes fields rather than `self` so callers may hold a borrow of `rbuf`.
-    pub(super) fn fail_output(tx: &mut Output, life: &mut super::Lifecycle, err: &Error) {
-        if !life.close_sent {
-            tx.drop_pending_pong();
-            let code = err.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR);
-            tx.write_close(Some(code), &failure_reason(err));
-            life.close_sent = true;
-        }
-        life.failed = true;
+        let done = match self.life {
+            Lifecycle::Closed(Ending::Failed) => true,
+            Lifecycle::Closed(Ending::Handshake) => self.role == Role::Server,
+            Lifecycle::Open | Lifecycle::Closing | Lifecycle::Closed(Ending::Eof) => false,
+        };
+        (done || self.input.ended) && self.tx.is_empty()
     }
 }
 

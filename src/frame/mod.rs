@@ -1,5 +1,10 @@
 //! The base framing protocol (RFC 6455 §5.2): opcodes, frame headers and masking.
 //!
+//! The frame decoder is two pure steps, httparse-style: [`FrameHeader::decode`]
+//! turns the first bytes into a header (or says how many more it needs), and a
+//! [`Payload`] cursor unmasks the payload in place chunk by chunk as it arrives.
+//! Neither holds a buffer nor knows about messages, limits or roles.
+//!
 //! A public module for code that runs its own frame loop (benchmarks, custom
 //! transports); a [`Connection`](crate::Connection) does all of this itself.
 //! Its items are not re-exported at the crate root.
@@ -17,9 +22,11 @@
 
 mod header;
 mod mask;
+mod payload;
 
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN};
 pub use mask::{apply_mask, extend_masked};
+pub use payload::Payload;
 
 use crate::error::ProtocolError;
 
