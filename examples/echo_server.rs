@@ -89,29 +89,40 @@ fn serve(stream: TcpStream) {
     // write timeout (30 s) and keepalive (a Ping after 20 s of silence,
     // `IdleTimeout` after 40 s).
     loop {
-        match ws.read() {
-            Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
-                // Queued, and written before the next blocking read: one write
-                // per batch of pipelined messages instead of one per message.
-                if let Err(e) = ws.write(message) {
-                    eprintln!("echo_server: {peer} send failed: {e}");
-                    return;
-                }
-                if close_after_first {
-                    // For interop tests of a close the server starts.
-                    let _ = ws.close(CloseCode::new(4000), "bye");
-                    return;
-                }
-            }
-            Ok(Message::Close(frame)) => {
+        // `read_with` lends the message and the send half: the echo is
+        // queued straight from the receive buffer, and written before the
+        // next blocking read (one write per batch of pipelined messages).
+        let step = ws.read_with(|message, mut sender| match message {
+            Message::Text(_) | Message::Binary(_) => sender.send(&message).map(|()| Step::Echoed),
+            Message::Close(frame) => {
                 eprintln!("echo_server: {peer} closed: {frame:?}");
+                Ok(Step::Closed)
+            }
+            _ => Ok(Step::Other),
+        });
+        match step {
+            Ok(Ok(Step::Echoed)) if close_after_first => {
+                // For interop tests of a close the server starts.
+                let _ = ws.close(CloseCode::new(4000), "bye");
                 return;
             }
-            Ok(_) => {}
+            Ok(Ok(Step::Echoed | Step::Other)) => {}
+            Ok(Ok(Step::Closed)) => return,
+            Ok(Err(e)) => {
+                eprintln!("echo_server: {peer} send failed: {e}");
+                return;
+            }
             Err(e) => {
                 eprintln!("echo_server: {peer}: {e}");
                 return;
             }
         }
     }
+}
+
+/// What one read led to.
+enum Step {
+    Echoed,
+    Closed,
+    Other,
 }

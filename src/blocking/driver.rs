@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::error::{Error, is_timeout};
 use super::socket::Keepalive;
 use super::transport::ReadOutcome;
-use crate::connection::{CloseCode, Connection, Message, State};
+use crate::connection::{CloseCode, Connection, Event, Message, Sender, State};
 
 /// Keepalive settings and the clock readings they are checked against.
 #[derive(Debug, Clone, Copy)]
@@ -49,33 +49,68 @@ pub(super) trait Link {
     fn liveness(&mut self) -> &mut Liveness;
 }
 
-/// Reads the next whole message, answering Pings and echoing a Close first.
-pub(super) fn read_message(link: &mut impl Link) -> Result<Message<'static>, Error> {
+/// The one read loop: polls the connection with `poll` until it gives a
+/// value, reading more input in between (with keepalive). `poll` returns the
+/// value and whether answers it queued must be written before returning (a
+/// Pong, the Close reply); anything else queued goes out before the next read.
+pub(super) fn read_next<T>(
+    link: &mut impl Link,
+    mut poll: impl FnMut(&mut Connection) -> Result<Option<(T, bool)>, crate::error::Error>,
+) -> Result<T, Error> {
     loop {
-        let polled = link.with_conn(|c| match c.poll_message() {
-            Ok(Some(m)) => {
-                let m = m.into_owned();
-                Ok(Some((m, c.wants_write())))
-            }
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
-        });
-        match polled {
-            Ok(Some((message, wants_write))) => {
-                // A Ping or Close queued its answer: send it now. Data
-                // messages queue nothing; the output is written before the
-                // next blocking read, so an echo loop using `write` sends one
-                // batch per read rather than one per message.
-                if !message.is_data() && wants_write {
+        match link.with_conn(&mut poll) {
+            Ok(Some((value, answer_now))) => {
+                if answer_now {
                     link.flush_answers()?;
                 }
-                return Ok(message);
+                return Ok(value);
             }
             Ok(None) => {}
             Err(e) => return Err(fail(link, e)),
         }
         fill(link, None)?;
     }
+}
+
+/// Reads the next whole message and gives it, lent, to `f` with the
+/// connection's send half. A Ping's Pong and a Close's reply are written
+/// before this returns; data `f` queues goes out with the next read or flush,
+/// so an echo loop writes one batch per read.
+pub(super) fn read_with<T>(
+    link: &mut impl Link,
+    f: impl FnOnce(Message<'_>, Sender<'_>) -> T,
+) -> Result<T, Error> {
+    let mut f = Some(f);
+    read_next(link, |conn| {
+        let Some((message, sender)) = conn.poll_message_and_sender()? else {
+            return Ok(None);
+        };
+        let is_data = message.is_data();
+        // `poll` is called again only after it returned `None`.
+        let value = f.take().map(|f| f(message, sender));
+        Ok(value.map(|v| (v, !is_data && conn.wants_write())))
+    })
+}
+
+/// Reads the next event and gives it, lent, to `f`; answers it queued are
+/// written before this returns.
+pub(super) fn read_event<T>(
+    link: &mut impl Link,
+    f: impl FnOnce(Event<'_>) -> T,
+) -> Result<T, Error> {
+    let mut f = Some(f);
+    read_next(link, |conn| {
+        let Some(event) = conn.poll_event()? else {
+            return Ok(None);
+        };
+        let value = f.take().map(|f| f(event));
+        Ok(value.map(|v| (v, conn.wants_write())))
+    })
+}
+
+/// Reads the next whole message, owned.
+pub(super) fn read_message(link: &mut impl Link) -> Result<Message<'static>, Error> {
+    read_with(link, |message, _| message.into_owned())
 }
 
 /// Flushes what a failure queued (the Close frame) and converts the error.

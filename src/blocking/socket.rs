@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::transport::{ReadOutcome, Timeouts, deadline_after, read_by, wake_for_keepalive};
-use crate::connection::{CloseCode, Connection, Event, Message, MessageKind, Role, State};
+use crate::connection::{CloseCode, Connection, Event, Message, MessageKind, Role, Sender, State};
 
 /// [`WebSocket::set_close_timeout`] by default, as Python `websockets` does.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -211,32 +211,47 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
         driver::read_message(self)
     }
 
+    /// Reads the next whole message and lends it to `f`, with the
+    /// connection's send half, so nothing is copied: the message is borrowed
+    /// from the receive buffer (when it arrived in one frame) and a reply is
+    /// queued straight from it. Returns what `f` returns.
+    ///
+    /// Pings are answered and a Close is echoed before this returns, as with
+    /// [`read`](Self::read). What `f` sends is queued and written before the
+    /// next read (or by [`flush`](Self::flush)), so an echo loop writes one
+    /// batch per read:
+    ///
+    /// ```no_run
+    /// # use rfc6455::{blocking, Message};
+    /// # let mut ws: blocking::WebSocket<std::net::TcpStream> = todo!();
+    /// loop {
+    ///     let closed = ws.read_with(|message, mut sender| match message {
+    ///         Message::Text(_) | Message::Binary(_) => sender.send(&message).map(|()| false),
+    ///         Message::Close(_) => Ok(true),
+    ///         _ => Ok(false),
+    ///     })??;
+    ///     if closed {
+    ///         break;
+    ///     }
+    /// }
+    /// # Ok::<(), blocking::Error>(())
+    /// ```
+    pub fn read_with<T>(
+        &mut self,
+        f: impl FnOnce(Message<'_>, Sender<'_>) -> T,
+    ) -> Result<T, Error> {
+        driver::read_with(self, f)
+    }
+
     /// Reads the next piece of a message as it arrives, for messages too large
     /// to hold whole: `f` sees each [`Event`], borrowed from the connection.
     ///
     /// Returns what `f` returns for the first event. Pings are answered as with
     /// [`read`](Self::read).
     pub fn read_event<T>(&mut self, f: impl FnOnce(Event<'_>) -> T) -> Result<T, Error> {
-        loop {
-            // Answer Pings and Closes that earlier events queued.
-            if self.conn.wants_write() {
-                self.flush()?;
-            }
-            match self.conn.poll_event() {
-                Ok(Some(event)) => {
-                    let value = f(event);
-                    // Answer a Ping, or echo a Close, before returning, as `read` does.
-                    if self.conn.wants_write() {
-                        self.flush()?;
-                    }
-                    return Ok(value);
-                }
-                Ok(None) => {}
-                Err(e) => return Err(driver::fail(self, e)),
-            }
-            driver::fill(self, None)?;
-        }
+        driver::read_event(self, f)
     }
+
     /// Sends a message and writes it out. Sending a Close starts the closing
     /// handshake, as [`close`](Self::close) does without waiting.
     pub fn send(&mut self, message: Message<'_>) -> Result<(), Error> {

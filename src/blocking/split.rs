@@ -20,7 +20,7 @@ use super::driver::{self, Link, Liveness};
 use super::error::Error;
 use super::socket::{Keepalive, WebSocket, queue};
 use super::transport::{ReadOutcome, Timeouts, read_by, wake_for_keepalive};
-use crate::connection::{CloseCode, Connection, Message};
+use crate::connection::{CloseCode, Connection, Event, Message, Sender};
 
 /// Streams that can be duplicated into a read handle and a write handle.
 pub trait TryClone: Sized {
@@ -188,6 +188,22 @@ impl<S: Read + Write + Timeouts> ReadHalf<S> {
     /// same keepalive: Pings while idle, [`Error::IdleTimeout`] after a silence.
     pub fn read(&mut self) -> Result<Message<'static>, Error> {
         driver::read_message(self)
+    }
+
+    /// Lends the next whole message to `f`, as [`WebSocket::read_with`]
+    /// does. `f` runs under the lock the halves share, so the writer waits
+    /// for it: keep it short.
+    pub fn read_with<T>(
+        &mut self,
+        f: impl FnOnce(Message<'_>, Sender<'_>) -> T,
+    ) -> Result<T, Error> {
+        driver::read_with(self, f)
+    }
+
+    /// Lends the next event to `f`, as [`WebSocket::read_event`] does, for
+    /// messages too large to hold whole. `f` runs under the shared lock.
+    pub fn read_event<T>(&mut self, f: impl FnOnce(Event<'_>) -> T) -> Result<T, Error> {
+        driver::read_event(self, f)
     }
 
     /// Sends Pings while idle and gives up after a silence, as

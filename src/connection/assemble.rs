@@ -12,12 +12,14 @@
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use super::Connection;
 use super::close::parse_close_payload;
 use super::event::{Message, MessageKind};
 use super::input::growth;
-use super::recv::{Delivery, Raw, chunk};
+use super::recv::{Control, Delivery, Raw, Source, chunk};
+use super::send::Sender;
 use super::utf8::{self, InvalidUtf8, Utf8Validator};
 use crate::error::{Error, ProtocolError};
 
@@ -93,6 +95,17 @@ impl Assembly {
     }
 }
 
+/// Where the next message is, once `locate` has found it; borrowed only
+/// after the decoder's mutable work is done.
+enum Located {
+    Control(Control),
+    /// In one chunk, in the receive buffer or the transform's output; Text
+    /// not validated yet.
+    Whole(MessageKind, Source, Range<usize>),
+    /// In the assembly buffer, validated.
+    Assembled(MessageKind),
+}
+
 impl Connection {
     /// The next whole message, assembled from its fragments, up to
     /// [`Config::max_message_size`](crate::Config::max_message_size); control
@@ -102,10 +115,71 @@ impl Connection {
     /// receive buffer without a copy. Errors and `Ok(None)` as for
     /// [`poll_event`](Self::poll_event).
     pub fn poll_message(&mut self) -> Result<Option<Message<'_>>, Error> {
+        Ok(self.poll_message_and_sender()?.map(|(message, _)| message))
+    }
+
+    /// [`poll_message`](Self::poll_message), with the connection's send half
+    /// borrowed beside the message: a reply (an echo, say) is queued straight
+    /// from the lent bytes, with no copy of the message in between.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, Message, Role};
+    ///
+    /// let mut client = Connection::new(Role::Client, Config::default());
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// client.send_text("echo me").unwrap();
+    /// server.receive(client.poll_output());
+    ///
+    /// if let Some((message, mut sender)) = server.poll_message_and_sender().unwrap() {
+    ///     if message.is_data() {
+    ///         sender.send(&message).unwrap();
+    ///     }
+    /// }
+    /// assert_eq!(server.poll_output(), b"\x81\x07echo me");
+    /// ```
+    pub fn poll_message_and_sender(&mut self) -> Result<Option<(Message<'_>, Sender<'_>)>, Error> {
+        let Some(located) = self.locate()? else {
+            return Ok(None);
+        };
+        let (parts, mut sender) = self.split();
+        let input = |r: Range<usize>| &parts.input.bytes()[r];
+        let message = match located {
+            Located::Control(Control::Ping(r)) => Message::Ping(Cow::Borrowed(input(r))),
+            Located::Control(Control::Pong(r)) => Message::Pong(Cow::Borrowed(input(r))),
+            Located::Control(Control::Close(r)) => {
+                Message::Close(parse_close_payload(input(r)).ok().flatten())
+            }
+            Located::Assembled(MessageKind::Binary) => {
+                Message::Binary(Cow::Borrowed(&parts.assembly.binary))
+            }
+            Located::Assembled(MessageKind::Text) => {
+                Message::Text(Cow::Borrowed(&parts.assembly.text))
+            }
+            Located::Whole(kind, source, range) => {
+                let payload = chunk(parts.input, parts.transform, source, range);
+                match kind {
+                    MessageKind::Binary => Message::Binary(Cow::Borrowed(payload)),
+                    MessageKind::Text => match utf8::validate(payload) {
+                        Ok(text) => Message::Text(Cow::Borrowed(text)),
+                        Err(_) => {
+                            // The input is discarded by the next call, as
+                            // the connection is then closed.
+                            let err = ProtocolError::InvalidUtf8.into();
+                            sender.fail(&err);
+                            return Err(err);
+                        }
+                    },
+                }
+            }
+        };
+        Ok(Some((message, sender)))
+    }
+
+    /// Decodes until a message is complete; assembles the ones that span
+    /// more than one chunk.
+    fn locate(&mut self) -> Result<Option<Located>, Error> {
         self.assembly.forget_delivered();
-        // The loop decides, holding no borrow of a buffer across iterations;
-        // the message is borrowed once, after it.
-        let (kind, whole) = loop {
+        loop {
             let Some(raw) = self.next_raw(Delivery::LendSingleFrameBinary)? else {
                 return Ok(None);
             };
@@ -117,19 +191,10 @@ impl Connection {
                     is_first,
                     is_last,
                 } => (kind, source, range, is_first, is_last),
-                Raw::Ping(r) => {
-                    return Ok(Some(Message::Ping(Cow::Borrowed(&self.input.bytes()[r]))));
-                }
-                Raw::Pong(r) => {
-                    return Ok(Some(Message::Pong(Cow::Borrowed(&self.input.bytes()[r]))));
-                }
-                Raw::Close(r) => {
-                    let close = parse_close_payload(&self.input.bytes()[r]).ok().flatten();
-                    return Ok(Some(Message::Close(close)));
-                }
+                Raw::Control(control) => return Ok(Some(Located::Control(control))),
             };
             if is_first && is_last {
-                break (kind, Some((source, range)));
+                return Ok(Some(Located::Whole(kind, source, range)));
             }
             if is_first {
                 // A message starts here; drop anything a mixed-in
@@ -144,30 +209,8 @@ impl Connection {
                 return Err(self.fail(ProtocolError::InvalidUtf8.into()));
             }
             if is_last {
-                break (kind, None);
+                return Ok(Some(Located::Assembled(kind)));
             }
-        };
-        let Some((source, range)) = whole else {
-            return Ok(Some(match kind {
-                MessageKind::Binary => Message::Binary(Cow::Borrowed(&self.assembly.binary)),
-                MessageKind::Text => Message::Text(Cow::Borrowed(&self.assembly.text)),
-            }));
-        };
-        let payload = chunk(&self.input, &self.transform, source, range);
-        Ok(Some(match kind {
-            MessageKind::Binary => Message::Binary(Cow::Borrowed(payload)),
-            MessageKind::Text => match utf8::validate(payload) {
-                Ok(text) => Message::Text(Cow::Borrowed(text)),
-                Err(_) => {
-                    // `payload` borrows the buffers for the Ok arm, so only
-                    // the state machine and the output are touched here; the
-                    // input is discarded by the next call, as the connection
-                    // is then closed.
-                    let err = ProtocolError::InvalidUtf8.into();
-                    self.life.fail(&mut self.tx, &err);
-                    return Err(err);
-                }
-            },
-        }))
+        }
     }
 }

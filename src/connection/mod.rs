@@ -4,6 +4,7 @@ mod assemble;
 mod close;
 mod event;
 mod input;
+mod output;
 mod recv;
 mod send;
 mod state;
@@ -12,11 +13,12 @@ pub(crate) mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use event::{Event, Message, MessageKind};
+pub use send::Sender;
 
 use crate::config::Config;
 use assemble::Assembly;
 use input::Input;
-use send::Output;
+use output::Output;
 use state::{Ending, Incoming, Lifecycle};
 use transform::Transform;
 use utf8::Utf8Validator;
@@ -111,6 +113,14 @@ pub struct Connection {
 
     /// The closing handshake; every transition is in `state.rs`.
     life: Lifecycle,
+}
+
+/// The receive side's buffers, borrowed apart from the [`Sender`] (see
+/// `Connection::split`).
+pub(super) struct ReceiveParts<'a> {
+    input: &'a Input,
+    transform: &'a Transform,
+    assembly: &'a Assembly,
 }
 
 /// Where masking keys come from (§5.3: unpredictable, from a strong source of entropy).

@@ -37,7 +37,12 @@ pub(super) enum Raw {
         is_first: bool,
         is_last: bool,
     },
-    /// Control payloads are always in the receive buffer.
+    Control(Control),
+}
+
+/// A control frame's payload, always in the receive buffer.
+#[derive(Debug)]
+pub(super) enum Control {
     Ping(Range<usize>),
     Pong(Range<usize>),
     Close(Range<usize>),
@@ -196,9 +201,11 @@ impl Connection {
                     is_last,
                 }
             }
-            Raw::Ping(r) => Event::Ping(bytes(r)),
-            Raw::Pong(r) => Event::Pong(bytes(r)),
-            Raw::Close(r) => Event::Close(parse_close_payload(bytes(r)).ok().flatten()),
+            Raw::Control(Control::Ping(r)) => Event::Ping(bytes(r)),
+            Raw::Control(Control::Pong(r)) => Event::Pong(bytes(r)),
+            Raw::Control(Control::Close(r)) => {
+                Event::Close(parse_close_payload(bytes(r)).ok().flatten())
+            }
         }))
     }
 
@@ -291,7 +298,8 @@ impl Connection {
                 Payload::new(header).unmask_next(payload);
                 let at = start + header_len;
                 self.input.consume(header_len + len);
-                return self.control_frame(header.opcode, at..at + len).map(Some);
+                let control = self.control_frame(header.opcode, at..at + len)?;
+                return Ok(Some(Raw::Control(control)));
             }
             self.input.consume(header_len);
         }
@@ -299,7 +307,7 @@ impl Connection {
 
     /// Acts on a complete control frame (§5.5): answers Pings, completes or
     /// answers the closing handshake.
-    fn control_frame(&mut self, opcode: OpCode, range: Range<usize>) -> Result<Raw, Error> {
+    fn control_frame(&mut self, opcode: OpCode, range: Range<usize>) -> Result<Control, Error> {
         let payload = &self.input.bytes()[range.clone()];
         match opcode {
             // §5.5.2: answered "unless it already received a Close frame"; a
@@ -309,9 +317,9 @@ impl Connection {
                 if self.config.get_auto_pong() {
                     self.tx.set_pending_pong(payload);
                 }
-                Ok(Raw::Ping(range))
+                Ok(Control::Ping(range))
             }
-            OpCode::Pong => Ok(Raw::Pong(range)),
+            OpCode::Pong => Ok(Control::Pong(range)),
             _ => {
                 let code = match parse_close_payload(payload) {
                     Ok(frame) => frame.map(|f| f.code),
@@ -320,7 +328,7 @@ impl Connection {
                 self.incoming = None;
                 self.recv_utf8.reset();
                 self.life.close_received(&mut self.tx, code);
-                Ok(Raw::Close(range))
+                Ok(Control::Close(range))
             }
         }
     }

@@ -41,7 +41,7 @@
 use super::State;
 use super::close::CloseCode;
 use super::event::MessageKind;
-use super::send::{Output, failure_reason};
+use super::output::{Output, failure_reason};
 use crate::config::Config;
 use crate::error::{ApiMisuse, Error, LimitError, ProtocolError};
 use crate::frame::{FrameHeader, OpCode, Payload};

@@ -15,6 +15,7 @@ mod errors;
 mod handshake;
 mod http_keepalive;
 mod keepalive;
+mod lending;
 mod messages;
 mod regressions;
 mod silent_peers;
