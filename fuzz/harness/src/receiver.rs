@@ -175,10 +175,12 @@ impl Receiver {
     }
 
     fn poll_message(&mut self) -> Result<bool, Error> {
-        let Some(message) = self.conn.poll_message()? else {
+        // `poll_message` is this call without the send half.
+        let Some((message, sender)) = self.conn.poll_message_and_sender()? else {
             return Ok(false);
         };
         super::touch::message(&message);
+        super::touch::debug(&sender);
         let item = match message {
             Message::Text(t) => Item::Text(t.into_owned()),
             Message::Binary(b) => Item::Binary(b.into_owned()),

@@ -30,7 +30,7 @@ const LOOKUPS: &[&str] = &[
     "X-Absent",
 ];
 
-fn debug(value: &impl core::fmt::Debug) {
+pub(crate) fn debug(value: &impl core::fmt::Debug) {
     let _ = format!("{value:?}");
 }
 
