@@ -43,7 +43,8 @@
 //!   [`connection::State`] and the event and message types.
 //! - [`error`]: [`Error`] and its sub-kinds by cause
 //!   ([`error::ProtocolError`], [`error::LimitError`], [`error::ApiMisuse`]).
-//! - [`frame`]: the frame header codec and masking (§5.2, §5.3), for code
+//! - [`frame`]: the frame decoder (header codec and payload unmasking) and
+//!   masking (§5.2, §5.3), for code
 //!   that writes its own frame loop; a [`Connection`] does all of it for you.
 //!   Not re-exported at the root.
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.

@@ -40,14 +40,20 @@ fn read_with_lends_single_frame_messages_and_the_echo_round_trips() {
     for &size in &sizes {
         let t = text(size);
         ws.send_text(&t).unwrap();
-        assert_eq!(ws.read().unwrap(), Message::Text(t.into()), "text of {size}");
+        assert_eq!(
+            ws.read().unwrap(),
+            Message::Text(t.into()),
+            "text of {size}"
+        );
         let b = pattern(size, 7);
         ws.send_binary(&b).unwrap();
         assert_eq!(ws.read().unwrap(), binary(&b), "binary of {size}");
     }
     // A fragmented message is joined in the assembly buffer and lent from there.
-    ws.send_fragment(MessageKind::Binary, b"frag", false).unwrap();
-    ws.send_fragment(MessageKind::Binary, b"mented", true).unwrap();
+    ws.send_fragment(MessageKind::Binary, b"frag", false)
+        .unwrap();
+    ws.send_fragment(MessageKind::Binary, b"mented", true)
+        .unwrap();
     assert_eq!(ws.read().unwrap(), binary(b"fragmented"));
     close(ws);
     let lent = join(server);
