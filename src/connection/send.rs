@@ -172,6 +172,10 @@ impl Connection {
         (parts, sender)
     }
 
+    /// Queues a whole Text message (§5.6), split into frames of
+    /// [`Config::fragment_size`](crate::Config::fragment_size) if set.
+    ///
+    /// Fails with [`ApiMisuse`] after a Close was sent, or while a streamed
     /// message ([`send_fragment`](Self::send_fragment)) is unfinished.
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
         self.sender().send_text(text)
@@ -182,6 +186,20 @@ impl Connection {
         self.sender().send_binary(data)
     }
 
+    /// Queues one frame of a streamed message (§5.4): the first call starts a
+    /// message of `kind`, later calls continue it, and `is_last` finishes it.
+    ///
+    /// Control frames and [`close`](Self::close) may be sent between fragments.
+    /// For Text, a fragment may end inside a code point; the bytes must be valid
+    /// UTF-8 when the message is finished, and an impossible sequence is refused
+    /// at once with [`ApiMisuse::InvalidUtf8`] (nothing is queued).
+    ///
+    /// ```
+    /// use rfc6455::{Connection, Config, MessageKind, Role};
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send_fragment(MessageKind::Text, "hé".as_bytes().split_at(2).0, false).unwrap();
+    /// server.send_fragment(MessageKind::Text, "hé".as_bytes().split_at(2).1, true).unwrap();
+    /// assert_eq!(server.poll_output(), b"\x01\x02h\xc3\x80\x01\xa9");
     /// ```
     pub fn send_fragment(
         &mut self,
@@ -192,16 +210,29 @@ impl Connection {
         self.sender().send_fragment(kind, data, is_last)
     }
 
+    /// Queues a Ping (§5.5.2) with at most 125 bytes of payload.
+    ///
     /// Refused with [`ApiMisuse::AlreadyClosing`] once a Close was sent.
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.sender().send_ping(payload)
     }
 
+    /// Queues an unsolicited Pong (§5.5.3), e.g. as a heartbeat, or to answer a
+    /// Ping when [`Config::auto_pong`](crate::Config::auto_pong) is off.
+    ///
+    /// Allowed after this side's Close while the peer's has not arrived (§5.5.2:
+    /// a Ping must be answered unless a Close was received); refused with
     /// [`ApiMisuse::AlreadyClosing`] once the connection is closed.
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.sender().send_pong(payload)
     }
 
+    /// Starts the closing handshake (§7.1.2): queues a Close frame with `code`
+    /// and a UTF-8 `reason` of at most 123 bytes.
+    ///
+    /// Afterwards no data may be sent; the peer's data is still delivered until
+    /// its Close arrives, at which point [`state`](Self::state) is
+    /// [`State::Closed`](crate::connection::State::Closed). Codes that may not be sent
     /// (1005, 1006, 1015, unassigned ones; §7.4) are refused.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         self.sender().close(code, reason)
