@@ -38,6 +38,7 @@ impl Assembly {
     }
 
     /// Whether a message is half assembled (the connection is not idle).
+    #[inline]
     pub(super) fn is_assembling(&self) -> bool {
         let holds_bytes = !self.text.is_empty() || !self.binary.is_empty();
         holds_bytes && !self.delivered
@@ -51,6 +52,7 @@ impl Assembly {
     }
 
     /// Drops a message returned earlier, keeping the capacity for the next.
+    #[inline]
     fn forget_delivered(&mut self) {
         if self.delivered {
             self.start();
@@ -114,6 +116,7 @@ impl Connection {
     /// A message that arrived in one frame within one read is borrowed from the
     /// receive buffer without a copy. Errors and `Ok(None)` as for
     /// [`poll_event`](Self::poll_event).
+    #[inline]
     pub fn poll_message(&mut self) -> Result<Option<Message<'_>>, Error> {
         Ok(self.poll_message_and_sender()?.map(|(message, _)| message))
     }
@@ -177,6 +180,7 @@ impl Connection {
 
     /// Decodes until a message is complete; assembles the ones that span
     /// more than one chunk.
+    #[inline]
     fn locate(&mut self) -> Result<Option<Located>, Error> {
         self.assembly.forget_delivered();
         loop {

@@ -57,28 +57,34 @@ impl Input {
     }
 
     /// The received bytes not yet decoded.
+    #[inline]
     pub(super) fn unread(&self) -> &[u8] {
         &self.buf[self.pos..self.end]
     }
 
+    #[inline]
     pub(super) fn unread_mut(&mut self) -> &mut [u8] {
         &mut self.buf[self.pos..self.end]
     }
 
     /// Where [`unread`](Self::unread) starts in [`bytes`](Self::bytes).
+    #[inline]
     pub(super) fn pos(&self) -> usize {
         self.pos
     }
 
     /// The whole buffer, for borrowing ranges handed out earlier.
+    #[inline]
     pub(super) fn bytes(&self) -> &[u8] {
         &self.buf
     }
 
+    #[inline]
     pub(super) fn len(&self) -> usize {
         self.end - self.pos
     }
 
+    #[inline]
     pub(super) fn is_empty(&self) -> bool {
         self.pos == self.end
     }
@@ -88,28 +94,33 @@ impl Input {
     }
 
     /// Marks `n` bytes from the front as decoded.
+    #[inline]
     pub(super) fn consume(&mut self, n: usize) {
         debug_assert!(n <= self.len());
         self.pos += n.min(self.len());
     }
 
     /// Drops everything received and not decoded.
+    #[inline]
     pub(super) fn discard(&mut self) {
         self.pos = self.end;
         self.awaited = None;
     }
 
     /// The decoder waits for `total` bytes from the front (see the module docs).
+    #[inline]
     pub(super) fn await_len(&mut self, total: usize) {
         self.awaited = Some(total);
     }
 
     /// The decoder no longer waits for a particular length.
+    #[inline]
     pub(super) fn stop_awaiting(&mut self) {
         self.awaited = None;
     }
 
     /// Bytes still missing for what the decoder awaits, if it awaits anything.
+    #[inline]
     pub(super) fn missing(&self) -> Option<usize> {
         self.awaited
             .and_then(|total| total.checked_sub(self.len()))

@@ -59,6 +59,7 @@ pub(super) enum Source {
 
 /// The bytes of a chunk. A free function over the two buffers, so a caller
 /// may hold them while changing other fields of the connection.
+#[inline]
 pub(super) fn chunk<'a>(
     input: &'a Input,
     transform: &'a Transform,

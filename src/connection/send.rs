@@ -151,11 +151,13 @@ fn data_opcode(kind: MessageKind) -> OpCode {
 /// # Commands
 impl Connection {
     /// The send half, borrowed alone: the commands below, as a value.
+    #[inline]
     pub fn sender(&mut self) -> Sender<'_> {
         self.split().1
     }
 
     /// The receive side's borrowable parts and the send half, apart.
+    #[inline]
     pub(super) fn split(&mut self) -> (super::ReceiveParts<'_>, Sender<'_>) {
         let sender = Sender {
             tx: &mut self.tx,

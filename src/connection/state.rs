@@ -70,6 +70,7 @@ pub(super) enum Ending {
 
 impl Lifecycle {
     /// What the caller sees.
+    #[inline]
     pub(super) fn state(self) -> State {
         match self {
             Self::Open => State::Open,
@@ -78,11 +79,13 @@ impl Lifecycle {
         }
     }
 
+    #[inline]
     pub(super) fn is_closed(self) -> bool {
         matches!(self, Self::Closed(_))
     }
 
     /// Data, Ping and Close may be sent only while Open (§5.5.1).
+    #[inline]
     pub(super) fn may_send(self) -> Result<(), Error> {
         match self {
             Self::Open => Ok(()),
@@ -91,6 +94,7 @@ impl Lifecycle {
     }
 
     /// A Pong may be sent until the peer's Close is received (§5.5.2).
+    #[inline]
     pub(super) fn may_pong(self) -> Result<(), Error> {
         match self {
             Self::Open | Self::Closing => Ok(()),
@@ -172,6 +176,7 @@ pub(super) struct InMessage {
 impl InMessage {
     /// Whether this frame is the whole message and none of it was delivered:
     /// what `poll_message` may lend without a copy.
+    #[inline]
     pub(super) fn is_single_frame(&self) -> bool {
         !self.started && self.frame.is_some_and(|f| f.header().fin)
     }
@@ -193,6 +198,7 @@ pub(super) struct ChunkPlace {
 /// `claimed_rsv` are the RSV bits a negotiated extension uses; they are
 /// allowed only on the first frame of a data message (RFC 7692 §6.1 asks this
 /// of RSV1, and no other extension is defined).
+#[inline]
 pub(super) fn accept_header(
     incoming: &mut Incoming,
     header: &FrameHeader,
@@ -275,6 +281,7 @@ pub(super) enum Taken {
 ///
 /// An empty chunk is taken only where it carries news: the message's first
 /// or last (an empty message, or a zero-length final fragment).
+#[inline]
 pub(super) fn take_chunk(incoming: &mut Incoming, buf: &mut [u8], lend_whole: bool) -> Taken {
     let Some(message) = incoming.as_mut() else {
         return Taken::NoFrame;

@@ -66,6 +66,7 @@ impl Transform {
     }
 
     /// The RSV bits the extension uses; others fail the connection (§5.2).
+    #[inline]
     pub(super) fn claimed_rsv(&self) -> u8 {
         match self.kind {
             Kind::Identity => 0,
@@ -104,6 +105,7 @@ impl Transform {
     }
 
     /// The transformed bytes of the last chunk.
+    #[inline]
     pub(super) fn output(&self) -> &[u8] {
         &self.out
     }

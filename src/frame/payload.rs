@@ -39,26 +39,31 @@ pub struct Payload {
 
 impl Payload {
     /// The cursor at the start of `header`'s payload.
+    #[inline]
     pub const fn new(header: FrameHeader) -> Self {
         Self { header, done: 0 }
     }
 
     /// The frame's header.
+    #[inline]
     pub const fn header(&self) -> &FrameHeader {
         &self.header
     }
 
     /// Payload bytes taken so far.
+    #[inline]
     pub const fn taken(&self) -> u64 {
         self.done
     }
 
     /// Payload bytes not taken yet.
+    #[inline]
     pub const fn remaining(&self) -> u64 {
         self.header.payload_len - self.done
     }
 
     /// Whether every payload byte has been taken (at once for an empty payload).
+    #[inline]
     pub const fn is_complete(&self) -> bool {
         self.done == self.header.payload_len
     }
@@ -66,6 +71,7 @@ impl Payload {
     /// Takes the next payload bytes from the start of `buf`: as many as are
     /// there, up to the end of the frame. Unmasks them in place and returns
     /// how many were taken; the bytes after them belong to the next frame.
+    #[inline]
     pub fn unmask_next(&mut self, buf: &mut [u8]) -> usize {
         // At most `buf.len()`, so the conversion back to usize is lossless.
         let n = self.remaining().min(buf.len() as u64) as usize;
