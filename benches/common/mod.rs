@@ -1,12 +1,15 @@
 //! Shared helpers for the benchmarks: deterministic payloads, a client-frame
 //! encoder written independently of the crate, in-memory streams for
-//! tungstenite, and the "ideal" reference routines.
+//! tungstenite and fastwebsockets, and the "ideal" reference routines.
 //!
 //! Each bench binary includes this with `mod common;` and uses only part of it.
 #![allow(dead_code)]
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// A small deterministic PRNG (xorshift64*), so runs compare the same bytes.
 #[derive(Debug, Clone)]
@@ -211,6 +214,28 @@ pub(crate) fn xor_copy(out: &mut Vec<u8>, input: &[u8], key: [u8; 4], offset: us
 /// and XOR-copies each message's payload into `out` in one pass. Returns the
 /// number of messages.
 pub(crate) fn ideal_decode(wire: &[u8], out: &mut Vec<u8>) -> usize {
+    ideal_decode_with(wire, out, |m| {
+        black_box(m);
+    })
+}
+
+/// The ideal text decoder: [`ideal_decode`], then each whole message validated
+/// with simdutf8 (the fastest validator we have). Returns the number of
+/// messages that are valid UTF-8.
+pub(crate) fn ideal_decode_utf8(wire: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut valid = 0;
+    ideal_decode_with(wire, out, |m| {
+        valid += usize::from(simdutf8::basic::from_utf8(m).is_ok());
+    });
+    valid
+}
+
+/// [`ideal_decode`] with `on_message` called on each whole message.
+pub(crate) fn ideal_decode_with(
+    wire: &[u8],
+    out: &mut Vec<u8>,
+    mut on_message: impl FnMut(&[u8]),
+) -> usize {
     let mut pos = 0;
     let mut messages = 0;
     while pos < wire.len() {
@@ -235,7 +260,7 @@ pub(crate) fn ideal_decode(wire: &[u8], out: &mut Vec<u8>) -> usize {
         xor_copy(out, &wire[at..at + len], key, 0);
         pos = at + len;
         if b0 & 0x80 != 0 {
-            black_box(&out[..]);
+            on_message(&out[..]);
             messages += 1;
         }
     }
@@ -311,6 +336,112 @@ impl Write for NullSink {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// An in-memory transport for tokio-based peers (fastwebsockets): reads come
+/// from `data` at `pos`, at most `chunk` bytes at a time (like a socket read;
+/// the position is shared so a bench can rewind it while the peer owns the
+/// stream); writes are discarded.
+#[derive(Debug)]
+pub(crate) struct AsyncMem<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) pos: &'a Cell<usize>,
+    pub(crate) chunk: usize,
+}
+
+impl tokio::io::AsyncRead for AsyncMem<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let pos = self.pos.get();
+        let n = buf.remaining().min(self.chunk).min(self.data.len() - pos);
+        buf.put_slice(&self.data[pos..pos + n]);
+        self.pos.set(pos + n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncMem<'_> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        black_box(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A tokio transport that accepts every write, vectored ones whole (like a
+/// socket's `writev`, but free); with `record`, it keeps the bytes for checks.
+#[derive(Debug, Default)]
+pub(crate) struct AsyncSink {
+    pub(crate) written: usize,
+    pub(crate) record: Option<Vec<u8>>,
+}
+
+impl tokio::io::AsyncRead for AsyncSink {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        _buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncSink {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        black_box(buf);
+        self.written += buf.len();
+        if let Some(r) = &mut self.record {
+            r.extend_from_slice(buf);
+        }
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let mut n = 0;
+        for b in bufs {
+            black_box(&b[..]);
+            n += b.len();
+            if let Some(r) = &mut self.record {
+                r.extend_from_slice(b);
+            }
+        }
+        self.written += n;
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Turns criterion's saved estimates (target/criterion) into the Markdown tables
-of BENCHMARKS.md. Usage: python3 benches/tools/report.py [target/criterion]"""
+of BENCHMARKS.md. Usage: python3 benches/tools/report.py [--peers] [target/criterion]
+
+--peers: only the codec cells, one compact table per group: ideal, rfc6455,
+base (benches/tools/ab.sh), tungstenite and fastwebsockets, with ratios."""
 import json, os, sys, glob, collections
 
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+args = [a for a in sys.argv[1:] if a != "--peers"]
+peers = len(args) != len(sys.argv) - 1
+root = args[0] if args else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
 res = {}
 for bj in glob.glob(os.path.join(root, "**", "new", "benchmark.json"), recursive=True):
@@ -58,6 +63,41 @@ def size_key(v):
         if u in v and (u != "B" or "iB" not in v):
             return int(n or 0) * m
     return int(n or 0)
+
+def peers_tables():
+    """Median payload throughput per cell, and rfc6455's throughput ratios."""
+    cols = ["ideal", "rfc6455", "base", "tungstenite", "fastwebsockets"]
+    for g in [g for g in groups if g.startswith(("decode/", "encode/"))]:
+        dec = g.startswith("decode/")
+        text = "text" in g
+        ids = {
+            "ideal": ("ideal_unmask_copy_simdutf8" if text else "ideal_unmask_copy")
+            if dec else "ideal_header_copy_mask",
+            "rfc6455": "rfc6455_poll_message" if dec else "rfc6455",
+            "base": "base_poll_message" if dec else "base",
+            "tungstenite": "tungstenite",
+            "fastwebsockets": "fastwebsockets",
+        }
+        extra = [("rfc6455 event", "rfc6455_poll_event"), ("base event", "base_poll_event")] if dec else []
+        print(f"### `{g}` (GiB/s of payload, median; ratios are rfc6455 throughput / other)\n")
+        hdr = ["size"] + cols + [n for n, _ in extra] + [
+            "/ base", "/ fastwebsockets", "/ tungstenite", "/ ideal"] + (["event / base"] if dec else [])
+        print("| " + " | ".join(hdr) + " |")
+        print("|" + " --- |" + " ---: |" * (len(hdr) - 1))
+        for v in sorted(groups[g], key=size_key):
+            k = lambda f: (g, f, v)
+            rate = lambda f: f"{gbs(k(f)):.2f}" if k(f) in res else "–"
+            r = k(ids["rfc6455"])
+            row = [v] + [rate(ids[c]) for c in cols] + [rate(f) for _, f in extra]
+            row += [ratio(r, k(ids[c])) for c in ("base", "fastwebsockets", "tungstenite", "ideal")]
+            if dec:
+                row.append(ratio(k("rfc6455_poll_event"), k("base_poll_event")))
+            print("| " + " | ".join(row) + " |")
+        print()
+
+if peers:
+    peers_tables()
+    sys.exit(0)
 
 # Masking
 print("### Masking (`benches/mask.rs`)\n")
