@@ -165,9 +165,11 @@ impl Input {
             (missing + extra).min(most)
         };
         let mut want = offer(&self.buf, self.len(), self.end);
-        if self.buf.len() - self.end < want && self.pos > 0 {
-            // Growing: move the frame to the front first, so consumed bytes
-            // before it are not carried along.
+        if self.buf.len() - self.end < want && self.pos > 0 && self.pos >= self.len() {
+            // Growing: move the frame to the front first when that frees at
+            // least as much as it moves, so consumed bytes before it are not
+            // carried along. Moving a 64 KiB frame to free its 14-byte header
+            // would copy every message once more (issue 12's 64 KiB decode).
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
             self.pos = 0;
