@@ -5,6 +5,9 @@
 //! Every server is a thread per connection on 127.0.0.1 with `TCP_NODELAY`:
 //! - `rfc6455`: `blocking::accept`, then `read()` → `send()` (as
 //!   `examples/echo_server.rs`); the client is `blocking::connect`.
+//! - `rfc6455_read_with` (pipelined only): the same with the lending read,
+//!   `read_with` → `Sender::send` on the server and `read_with` on the
+//!   client's reader: no message is copied into an owned one.
 //! - `raw_tcp`: `read()` into 64 KiB → `write_all()` of what was read; the
 //!   client writes the bytes of one masked client frame of the same payload
 //!   and reads the same number back.
@@ -105,6 +108,8 @@ fn live() -> isize {
 #[derive(Debug, Clone, Copy)]
 enum Server {
     Rfc6455,
+    /// `read_with` → `Sender::send`: the lending read, no copy of the message.
+    Rfc6455Lending,
     /// The core by hand with this `Config::read_buffer_size`.
     CoreBatched(usize),
     Tungstenite,
@@ -122,6 +127,7 @@ fn listen(server: Server) -> SocketAddr {
             stream.set_nodelay(true).unwrap();
             thread::spawn(move || match server {
                 Server::Rfc6455 => serve_rfc6455(stream),
+                Server::Rfc6455Lending => serve_rfc6455_lending(stream),
                 Server::CoreBatched(read_size) => serve_core_batched(stream, read_size),
                 Server::Tungstenite => serve_tungstenite(stream),
                 Server::RawTcp(read_size) => serve_raw(stream, read_size),
@@ -146,6 +152,24 @@ fn serve_rfc6455(stream: TcpStream) {
             }
             Ok(Message::Close(_)) | Err(_) => return,
             Ok(_) => {}
+        }
+    }
+}
+
+/// As `examples/echo_server.rs` does: `read_with` lends the message and the
+/// send half, and the echo is queued from the receive buffer.
+fn serve_rfc6455_lending(stream: TcpStream) {
+    let Ok(mut ws) = blocking::accept(stream) else {
+        return;
+    };
+    loop {
+        let step = ws.read_with(|message, mut sender| match message {
+            Message::Text(_) | Message::Binary(_) => sender.send(&message).is_ok(),
+            Message::Close(_) => false,
+            _ => true,
+        });
+        if !matches!(step, Ok(true)) {
+            return;
         }
     }
 }
@@ -330,11 +354,18 @@ fn round_trips(c: &mut Criterion, rfc: SocketAddr, tung: SocketAddr, raw: Socket
     g.finish();
 }
 
-/// Reads `n` whole messages on a split rfc6455 socket; returns payload bytes.
-fn rfc_read_n(reader: &mut blocking::ReadHalf<TcpStream>, n: usize) -> usize {
+/// Reads `n` whole messages on a split rfc6455 socket (lent by `read_with`,
+/// or owned from `read`); returns payload bytes.
+fn rfc_read_n(reader: &mut blocking::ReadHalf<TcpStream>, n: usize, lending: bool) -> usize {
     let mut bytes = 0;
     for _ in 0..n {
-        bytes += black_box(reader.read().unwrap()).as_bytes().len();
+        bytes += if lending {
+            reader
+                .read_with(|m, _| black_box(m.as_bytes()).len())
+                .unwrap()
+        } else {
+            black_box(reader.read().unwrap()).as_bytes().len()
+        };
     }
     bytes
 }
@@ -355,6 +386,7 @@ fn pipelined_rfc6455(
     name: &str,
     addr: SocketAddr,
     read_size: usize,
+    lending: bool,
     data: &[u8],
 ) {
     let label = sizes_label(data.len());
@@ -377,7 +409,7 @@ fn pipelined_rfc6455(
     g.bench_function(BenchmarkId::new(name, &label), |b| {
         b.iter(|| {
             tx.send(PIPELINE).unwrap();
-            rfc_read_n(&mut reader, PIPELINE)
+            rfc_read_n(&mut reader, PIPELINE, lending)
         });
     });
     drop(tx);
@@ -430,6 +462,7 @@ fn pipelined_raw(
 fn pipelined(
     c: &mut Criterion,
     rfc: SocketAddr,
+    lending: SocketAddr,
     batched: SocketAddr,
     batched_64k: SocketAddr,
     raw: SocketAddr,
@@ -444,13 +477,29 @@ fn pipelined(
             elements: PIPELINE as u64,
             bytes: (size * PIPELINE) as u64,
         });
-        pipelined_rfc6455(&mut g, "rfc6455", rfc, DEFAULT_READ, &data);
-        pipelined_rfc6455(&mut g, "rfc6455_core_batched", batched, DEFAULT_READ, &data);
+        pipelined_rfc6455(&mut g, "rfc6455", rfc, DEFAULT_READ, false, &data);
+        pipelined_rfc6455(
+            &mut g,
+            "rfc6455_read_with",
+            lending,
+            DEFAULT_READ,
+            true,
+            &data,
+        );
+        pipelined_rfc6455(
+            &mut g,
+            "rfc6455_core_batched",
+            batched,
+            DEFAULT_READ,
+            false,
+            &data,
+        );
         pipelined_rfc6455(
             &mut g,
             "rfc6455_core_batched_64KiB_reads",
             batched_64k,
             RAW_READ,
+            false,
             &data,
         );
         pipelined_raw(&mut g, "raw_tcp", raw, RAW_READ, &data);
@@ -461,13 +510,14 @@ fn pipelined(
 
 fn benches(c: &mut Criterion) {
     let rfc = listen(Server::Rfc6455);
+    let lending = listen(Server::Rfc6455Lending);
     let batched = listen(Server::CoreBatched(DEFAULT_READ));
     let batched_64k = listen(Server::CoreBatched(RAW_READ));
     let tung = listen(Server::Tungstenite);
     let raw = listen(Server::RawTcp(RAW_READ));
     let raw_4k = listen(Server::RawTcp(4 << 10));
     round_trips(c, rfc, tung, raw);
-    pipelined(c, rfc, batched, batched_64k, raw, raw_4k);
+    pipelined(c, rfc, lending, batched, batched_64k, raw, raw_4k);
 }
 
 /// Heap deltas on the server thread: after the handshake, and once idle after
