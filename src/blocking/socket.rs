@@ -16,25 +16,6 @@ const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Queued output above this many bytes is written out even by [`WebSocket::write`].
 const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
 
-/// Queues `message` on `conn`; a Close without a code is sent as 1000.
-pub(super) fn queue(
-    conn: &mut Connection,
-    message: &Message<'_>,
-) -> Result<(), crate::error::Error> {
-    match message {
-        Message::Text(t) => conn.send_text(t),
-        Message::Binary(b) => conn.send_binary(b),
-        Message::Ping(b) => conn.send_ping(b),
-        Message::Pong(b) => conn.send_pong(b),
-        Message::Close(c) => {
-            let (code, reason) = c
-                .as_ref()
-                .map_or((CloseCode::NORMAL, ""), |c| (c.code, &*c.reason));
-            conn.close(code, reason)
-        }
-    }
-}
-
 /// Pings sent while idle, and how long silence is tolerated
 /// ([`WebSocket::set_keepalive`], [`ReadHalf::set_keepalive`](super::ReadHalf::set_keepalive)).
 ///
@@ -262,7 +243,7 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
     /// Queues a message without writing, unless the queue exceeds the write
     /// buffer; [`flush`](Self::flush) writes it.
     pub fn write(&mut self, message: Message<'_>) -> Result<(), Error> {
-        queue(&mut self.conn, &message)?;
+        self.conn.sender().send(&message)?;
         if self.conn.poll_output().len() > self.write_buffer {
             self.flush()?;
         }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use super::driver::{self, Link, Liveness};
 use super::error::Error;
-use super::socket::{Keepalive, WebSocket, queue};
+use super::socket::{Keepalive, WebSocket};
 use super::transport::{ReadOutcome, Timeouts, read_by, wake_for_keepalive};
 use crate::connection::{CloseCode, Connection, Event, Message, Sender};
 
@@ -220,7 +220,7 @@ impl<S: Write> WriteHalf<S> {
     pub fn send(&mut self, message: Message<'_>) -> Result<(), Error> {
         {
             let mut writer = lock(&self.shared.writer);
-            queue(&mut lock(&self.shared.conn), &message)?;
+            lock(&self.shared.conn).sender().send(&message)?;
             flush_locked(&mut *writer, &self.shared.conn)?;
         }
         self.shared.flush()

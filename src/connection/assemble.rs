@@ -187,33 +187,27 @@ impl Connection {
             let Some(raw) = self.next_raw(Delivery::LendSingleFrameBinary)? else {
                 return Ok(None);
             };
-            let (kind, source, range, is_first, is_last) = match raw {
-                Raw::Data {
-                    kind,
-                    source,
-                    range,
-                    is_first,
-                    is_last,
-                } => (kind, source, range, is_first, is_last),
+            let c = match raw {
+                Raw::Data(c) => c,
                 Raw::Control(control) => return Ok(Some(Located::Control(control))),
             };
-            if is_first && is_last {
-                return Ok(Some(Located::Whole(kind, source, range)));
+            if c.is_first && c.is_last {
+                return Ok(Some(Located::Whole(c.kind, c.source, c.range)));
             }
-            if is_first {
+            if c.is_first {
                 // A message starts here; drop anything a mixed-in
                 // `poll_event` call left half-assembled.
                 self.assembly.start();
             }
-            let payload = chunk(&self.input, &self.transform, source, range);
+            let payload = chunk(&self.input, &self.transform, c.source, c.range);
             let appended = self
                 .assembly
-                .append(kind, payload, is_last, &mut self.recv_utf8);
+                .append(c.kind, payload, c.is_last, &mut self.recv_utf8);
             if appended.is_err() {
                 return Err(self.fail(ProtocolError::InvalidUtf8.into()));
             }
-            if is_last {
-                return Ok(Some(Located::Assembled(kind)));
+            if c.is_last {
+                return Ok(Some(Located::Assembled(c.kind)));
             }
         }
     }

@@ -30,14 +30,18 @@ use crate::frame::{FrameHeader, HeaderStatus, OpCode, Payload};
 /// the decoder's mutable work is done.
 #[derive(Debug)]
 pub(super) enum Raw {
-    Data {
-        kind: MessageKind,
-        source: Source,
-        range: Range<usize>,
-        is_first: bool,
-        is_last: bool,
-    },
+    Data(DataChunk),
     Control(Control),
+}
+
+/// A chunk of a data message, and where it stands in the message.
+#[derive(Debug)]
+pub(super) struct DataChunk {
+    pub(super) kind: MessageKind,
+    pub(super) source: Source,
+    pub(super) range: Range<usize>,
+    pub(super) is_first: bool,
+    pub(super) is_last: bool,
 }
 
 /// A control frame's payload, always in the receive buffer.
@@ -180,26 +184,23 @@ impl Connection {
         };
         let bytes = |r: Range<usize>| &self.input.bytes()[r];
         Ok(Some(match raw {
-            Raw::Data {
-                kind,
-                source,
-                range,
-                is_first,
-                is_last,
-            } => {
-                let payload = chunk(&self.input, &self.transform, source, range);
-                if kind == MessageKind::Text
-                    && self.recv_utf8.feed_chunk(payload, is_last, |_| {}).is_err()
+            Raw::Data(c) => {
+                let payload = chunk(&self.input, &self.transform, c.source, c.range);
+                if c.kind == MessageKind::Text
+                    && self
+                        .recv_utf8
+                        .feed_chunk(payload, c.is_last, |_| {})
+                        .is_err()
                 {
                     let err = ProtocolError::InvalidUtf8.into();
                     self.life.fail(&mut self.tx, &err);
                     return Err(err);
                 }
                 Event::Data {
-                    kind,
+                    kind: c.kind,
                     payload,
-                    is_first,
-                    is_last,
+                    is_first: c.is_first,
+                    is_last: c.is_last,
                 }
             }
             Raw::Control(Control::Ping(r)) => Event::Ping(bytes(r)),
@@ -264,13 +265,13 @@ impl Connection {
                             Err(e) => return Err(self.fail(e)),
                         }
                     }
-                    return Ok(Some(Raw::Data {
+                    return Ok(Some(Raw::Data(DataChunk {
                         kind: place.kind,
                         source,
                         range,
                         is_first: place.is_first,
                         is_last: place.is_last,
-                    }));
+                    })));
                 }
                 Taken::NoFrame => {}
             }
