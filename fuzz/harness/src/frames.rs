@@ -1,5 +1,6 @@
 //! `frame_server`, `frame_client`: arbitrary bytes into one connection.
 
+use std::format;
 use std::string::String;
 use std::vec::Vec;
 
@@ -94,6 +95,7 @@ pub(super) fn run(role: Role, data: &[u8]) {
         _ => Mode::Mixed,
     };
     let close_first = sizes & 0x10 != 0;
+    decoder(wire, splits);
     let run = run_frames(role, &config, mode, flags, close_first, splits, wire);
     if mode != Mode::Mixed {
         // The same bytes in one read, as whole messages: the same outcome.
@@ -101,6 +103,59 @@ pub(super) fn run(role: Role, data: &[u8]) {
         let whole = run_frames(role, &config, Mode::Messages, eof, close_first, &[], wire);
         assert_eq!(run.items, whole.items, "split or streamed reading differs");
         assert_eq!(run.error, whole.error, "split or streamed reading differs");
+    }
+}
+
+/// The frame decoder alone (`FrameHeader::decode` and `frame::Payload`), fed
+/// the same bytes in the same chunks: every accessor is called, the cursor's
+/// counts agree, and each complete frame's unmasked payload matches the
+/// reference parser's (`wire::parse_frame`).
+fn decoder(wire: &[u8], splits: &[u8]) {
+    use rfc6455::frame::{FrameHeader, HeaderStatus, Payload};
+    let mut at = 0;
+    let mut i = 0;
+    // Bounded: each pass takes a header or at least one payload byte, or stops.
+    while at < wire.len() {
+        let status = match FrameHeader::decode(&wire[at..]) {
+            Ok(status) => status,
+            Err(e) => {
+                super::touch::debug(&e);
+                let _ = format!("{e}");
+                return;
+            }
+        };
+        super::touch::debug(&status);
+        let HeaderStatus::Complete(header, used) = status else {
+            return;
+        };
+        let masked = header.mask.is_some();
+        let reference = super::wire::parse_frame_lenient(&wire[at..], masked);
+        let mut payload = Payload::new(header);
+        super::touch::debug(&payload);
+        assert_eq!(payload.header(), &header);
+        let rest = &wire[at + used..];
+        let len = usize::try_from(header.payload_len).map_or(rest.len(), |l| l.min(rest.len()));
+        let mut body = rest[..len].to_vec();
+        let mut taken = 0;
+        while !payload.is_complete() && taken < body.len() {
+            let step = splits
+                .get(i % splits.len().max(1))
+                .map_or(body.len(), |&s| usize::from(s) + 1);
+            i += 1;
+            let end = (taken + step).min(body.len());
+            let n = payload.unmask_next(&mut body[taken..end]);
+            assert!(n <= end - taken);
+            taken += n;
+            assert_eq!(payload.taken(), taken as u64);
+            assert_eq!(payload.remaining(), header.payload_len - taken as u64);
+        }
+        if !payload.is_complete() {
+            return;
+        }
+        if let Some(frame) = reference {
+            assert_eq!(body[..taken], frame.payload[..], "unmasked payload differs");
+        }
+        at += used + taken;
     }
 }
 

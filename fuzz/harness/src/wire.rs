@@ -55,6 +55,41 @@ pub(super) fn parse_frame(wire: &[u8], masked: bool) -> Option<(WireFrame, usize
     Some((frame, pos + len))
 }
 
+/// One frame's unmasked payload, as §5.2 draws it, for any input (no panic
+/// on what this crate must never write): `None` if incomplete or if the
+/// length does not fit.
+pub(super) fn parse_frame_lenient(wire: &[u8], masked: bool) -> Option<WireFrame> {
+    let (&b0, &b1) = (wire.first()?, wire.get(1)?);
+    let mut pos = 2;
+    let extended = match b1 & 0x7F {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    let mut len = u64::from(b1 & 0x7F);
+    if extended > 0 {
+        let bytes = wire.get(2..2 + extended)?;
+        len = bytes.iter().fold(0, |acc, &b| (acc << 8) | u64::from(b));
+        pos += extended;
+    }
+    let mut key = [0u8; 4];
+    if masked {
+        key.copy_from_slice(wire.get(pos..pos + 4)?);
+        pos += 4;
+    }
+    let len = usize::try_from(len).ok()?;
+    let body = wire.get(pos..pos.checked_add(len)?)?;
+    Some(WireFrame {
+        fin: b0 & 0x80 != 0,
+        opcode: b0 & 0x0F,
+        payload: body
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ key[i % 4])
+            .collect(),
+    })
+}
+
 /// All complete frames in `wire`; `exact`: there must be no trailing partial frame.
 pub(super) fn parse_frames(mut wire: &[u8], masked: bool, exact: bool) -> Vec<WireFrame> {
     let mut frames = Vec::new();
