@@ -217,6 +217,14 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
     /// }
     /// # Ok::<(), blocking::Error>(())
     /// ```
+    ///
+    /// Why a closure rather than a returned `Message<'_>`: the read loop
+    /// polls, reads more, and polls again; returning a borrow from one arm of
+    /// such a loop is what today's borrow checker refuses (NLL "problem case
+    /// #3"), and working around it would need the core to hold a decoded
+    /// message across calls that may compact its buffer. With the closure the
+    /// borrow never leaves the loop, and [`ReadHalf::read_with`](super::ReadHalf::read_with)
+    /// can run it under the lock the halves share.
     pub fn read_with<T>(
         &mut self,
         f: impl FnOnce(Message<'_>, Sender<'_>) -> T,
