@@ -67,18 +67,20 @@ impl Assembly {
     }
 
     /// Appends a chunk; Text is validated on the way in.
+    /// `rest` is how much more of the chunk's frame is known to follow.
     fn append(
         &mut self,
         kind: MessageKind,
         chunk: &[u8],
         is_last: bool,
+        rest: u64,
         validator: &mut Utf8Validator,
     ) -> Result<(), InvalidUtf8> {
         match kind {
             MessageKind::Binary => {
                 let bin = &mut self.binary;
                 if bin.capacity() - bin.len() < chunk.len() {
-                    bin.reserve_exact(growth(bin.len(), chunk.len()));
+                    bin.reserve_exact(room_for(bin.len(), chunk.len(), rest));
                 }
                 bin.extend_from_slice(chunk);
             }
@@ -87,7 +89,7 @@ impl Assembly {
                 // Up to 3 bytes of a character split across chunks come along.
                 let add = chunk.len() + 3;
                 if text.capacity() - text.len() < add {
-                    text.reserve_exact(growth(text.len(), add));
+                    text.reserve_exact(room_for(text.len(), add, rest));
                 }
                 validator.feed_chunk(chunk, is_last, |s| text.push_str(s))?;
             }
@@ -95,6 +97,18 @@ impl Assembly {
         self.delivered = is_last;
         Ok(())
     }
+}
+
+/// How much to reserve in a buffer holding `len` bytes for `add` more, when
+/// `rest` more bytes of the frame are known to follow: room for as much of
+/// the rest as a quarter of what will then be held, so the buffer stays
+/// within 1.25× its contents (the bound `input::growth` keeps) while a frame
+/// that arrives in two reads (a 64 KiB message in 64 KiB reads) is assembled
+/// without a second reallocation.
+fn room_for(len: usize, add: usize, rest: u64) -> usize {
+    let quarter = len.saturating_add(add) / 4;
+    let ahead = usize::try_from(rest).map_or(quarter, |r| r.min(quarter));
+    growth(len, add.saturating_add(ahead))
 }
 
 /// Where the next message is, once `locate` has found it; borrowed only
@@ -200,9 +214,13 @@ impl Connection {
                 self.assembly.start();
             }
             let payload = chunk(&self.input, &self.transform, c.source, c.range);
-            let appended = self
-                .assembly
-                .append(c.kind, payload, c.is_last, &mut self.recv_utf8);
+            let appended = self.assembly.append(
+                c.kind,
+                payload,
+                c.is_last,
+                c.frame_rest,
+                &mut self.recv_utf8,
+            );
             if appended.is_err() {
                 return Err(self.fail(ProtocolError::InvalidUtf8.into()));
             }

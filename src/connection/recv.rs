@@ -42,6 +42,8 @@ pub(super) struct DataChunk {
     pub(super) range: Range<usize>,
     pub(super) is_first: bool,
     pub(super) is_last: bool,
+    /// Payload bytes of its frame still to come (0 for a transformed chunk).
+    pub(super) frame_rest: u64,
 }
 
 /// A control frame's payload, always in the receive buffer.
@@ -271,6 +273,11 @@ impl Connection {
                         range,
                         is_first: place.is_first,
                         is_last: place.is_last,
+                        frame_rest: if place.transformed {
+                            0
+                        } else {
+                            place.frame_rest
+                        },
                     })));
                 }
                 Taken::NoFrame => {}

@@ -189,6 +189,8 @@ pub(super) struct ChunkPlace {
     pub(super) is_first: bool,
     pub(super) is_last: bool,
     pub(super) transformed: bool,
+    /// Payload bytes of this frame still to come: a hint for buffer sizing.
+    pub(super) frame_rest: u64,
 }
 
 /// Checks a frame header against the connection: RSV bits (§5.2, §9), masking
@@ -305,6 +307,7 @@ pub(super) fn take_chunk(incoming: &mut Incoming, buf: &mut [u8], lend_whole: bo
     let n = frame.unmask_next(buf);
     let frame_done = frame.is_complete();
     let is_last = frame_done && frame.header().fin;
+    let frame_rest = frame.remaining();
     if frame_done {
         message.frame = None;
     }
@@ -313,6 +316,7 @@ pub(super) fn take_chunk(incoming: &mut Incoming, buf: &mut [u8], lend_whole: bo
         is_first: !message.started,
         is_last,
         transformed: message.transformed,
+        frame_rest,
     };
     message.started = true;
     if is_last {
