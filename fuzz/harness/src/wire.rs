@@ -13,54 +13,22 @@ pub(super) struct WireFrame {
     pub(super) payload: Vec<u8>,
 }
 
-/// Parses one frame at the start of `wire` byte by byte, as §5.2 draws it,
-/// without `frame::FrameHeader`. Panics on what this crate must never write;
-/// `None` if the frame is incomplete.
-pub(super) fn parse_frame(wire: &[u8], masked: bool) -> Option<(WireFrame, usize)> {
-    let (&b0, &b1) = (wire.first()?, wire.get(1)?);
-    assert_eq!(b0 & 0x70, 0, "RSV bits set");
-    assert_eq!(b1 & 0x80 != 0, masked, "mask bit wrong for the role");
-    let opcode = b0 & 0x0F;
-    assert!(matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10), "opcode {opcode}");
-    let mut pos = 2;
-    let mut len = u64::from(b1 & 0x7F);
-    let extended = match len {
-        126 => 2,
-        127 => 8,
-        _ => 0,
-    };
-    if extended > 0 {
-        let bytes = wire.get(2..2 + extended)?;
-        len = bytes.iter().fold(0, |acc, &b| (acc << 8) | u64::from(b));
-        let least = if extended == 2 { 126 } else { 65536 };
-        assert!(len >= least && len < 1 << 63, "length not minimal");
-        pos += extended;
-    }
-    let mut key = [0u8; 4];
-    if masked {
-        key.copy_from_slice(wire.get(pos..pos + 4)?);
-        pos += 4;
-    }
-    let len = usize::try_from(len).ok()?;
-    let body = wire.get(pos..pos.checked_add(len)?)?;
-    let payload = body.iter().enumerate().map(|(i, b)| b ^ key[i % 4]);
-    let frame = WireFrame {
-        fin: b0 & 0x80 != 0,
-        opcode,
-        payload: payload.collect(),
-    };
-    if opcode >= 8 {
-        assert!(frame.fin && len <= 125, "bad control frame");
-    }
-    Some((frame, pos + len))
+/// A frame header read byte by byte, as §5.2 draws it.
+struct Head {
+    b0: u8,
+    b1: u8,
+    /// The declared payload length, and how many bytes encoded it beyond the 7 bits.
+    len: u64,
+    extended: usize,
+    /// Where the payload starts.
+    pos: usize,
+    key: [u8; 4],
 }
 
-/// One frame's unmasked payload, as §5.2 draws it, for any input (no panic
-/// on what this crate must never write): `None` if incomplete or if the
-/// length does not fit.
-pub(super) fn parse_frame_lenient(wire: &[u8], masked: bool) -> Option<WireFrame> {
+/// The header at the start of `wire` (its mask key read if `masked`);
+/// `None` if incomplete.
+fn head(wire: &[u8], masked: bool) -> Option<Head> {
     let (&b0, &b1) = (wire.first()?, wire.get(1)?);
-    let mut pos = 2;
     let extended = match b1 & 0x7F {
         126 => 2,
         127 => 8,
@@ -70,24 +38,63 @@ pub(super) fn parse_frame_lenient(wire: &[u8], masked: bool) -> Option<WireFrame
     if extended > 0 {
         let bytes = wire.get(2..2 + extended)?;
         len = bytes.iter().fold(0, |acc, &b| (acc << 8) | u64::from(b));
-        pos += extended;
     }
+    let mut pos = 2 + extended;
     let mut key = [0u8; 4];
     if masked {
         key.copy_from_slice(wire.get(pos..pos + 4)?);
         pos += 4;
     }
-    let len = usize::try_from(len).ok()?;
-    let body = wire.get(pos..pos.checked_add(len)?)?;
-    Some(WireFrame {
-        fin: b0 & 0x80 != 0,
-        opcode: b0 & 0x0F,
-        payload: body
-            .iter()
-            .enumerate()
-            .map(|(i, b)| b ^ key[i % 4])
-            .collect(),
+    Some(Head {
+        b0,
+        b1,
+        len,
+        extended,
+        pos,
+        key,
     })
+}
+
+/// The frame `h` heads, its payload unmasked, and its total length; `None`
+/// if incomplete or if the length does not fit.
+fn body(wire: &[u8], h: &Head) -> Option<(WireFrame, usize)> {
+    let len = usize::try_from(h.len).ok()?;
+    let end = h.pos.checked_add(len)?;
+    let body = wire.get(h.pos..end)?;
+    let payload = body.iter().enumerate().map(|(i, b)| b ^ h.key[i % 4]);
+    let frame = WireFrame {
+        fin: h.b0 & 0x80 != 0,
+        opcode: h.b0 & 0x0F,
+        payload: payload.collect(),
+    };
+    Some((frame, end))
+}
+
+/// Parses one frame at the start of `wire` byte by byte, as §5.2 draws it,
+/// without `frame::FrameHeader`. Panics on what this crate must never write;
+/// `None` if the frame is incomplete.
+pub(super) fn parse_frame(wire: &[u8], masked: bool) -> Option<(WireFrame, usize)> {
+    let h = head(wire, masked)?;
+    assert_eq!(h.b0 & 0x70, 0, "RSV bits set");
+    assert_eq!(h.b1 & 0x80 != 0, masked, "mask bit wrong for the role");
+    let opcode = h.b0 & 0x0F;
+    assert!(matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10), "opcode {opcode}");
+    if h.extended > 0 {
+        let least = if h.extended == 2 { 126 } else { 65536 };
+        assert!(h.len >= least && h.len < 1 << 63, "length not minimal");
+    }
+    let (frame, used) = body(wire, &h)?;
+    if opcode >= 8 {
+        assert!(frame.fin && h.len <= 125, "bad control frame");
+    }
+    Some((frame, used))
+}
+
+/// One frame's unmasked payload, as §5.2 draws it, for any input (no panic
+/// on what this crate must never write): `None` if incomplete or if the
+/// length does not fit.
+pub(super) fn parse_frame_lenient(wire: &[u8], masked: bool) -> Option<WireFrame> {
+    body(wire, &head(wire, masked)?).map(|(frame, _)| frame)
 }
 
 /// All complete frames in `wire`; `exact`: there must be no trailing partial frame.
