@@ -194,8 +194,9 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
 
     /// Reads the next whole message and lends it to `f`, with the
     /// connection's send half, so nothing is copied: the message is borrowed
-    /// from the receive buffer (when it arrived in one frame) and a reply is
-    /// queued straight from it. Returns what `f` returns.
+    /// from the connection (from the receive buffer when it arrived in one
+    /// frame, else from the buffer its fragments were joined in) and a reply
+    /// is queued straight from it. Returns what `f` returns.
     ///
     /// Pings are answered and a Close is echoed before this returns, as with
     /// [`read`](Self::read). What `f` sends is queued and written before the
@@ -203,19 +204,20 @@ impl<S: Read + Write + Timeouts> WebSocket<S> {
     /// batch per read:
     ///
     /// ```no_run
-    /// # use rfc6455::{blocking, Message};
-    /// # let mut ws: blocking::WebSocket<std::net::TcpStream> = todo!();
-    /// loop {
-    ///     let closed = ws.read_with(|message, mut sender| match message {
-    ///         Message::Text(_) | Message::Binary(_) => sender.send(&message).map(|()| false),
-    ///         Message::Close(_) => Ok(true),
-    ///         _ => Ok(false),
-    ///     })??;
-    ///     if closed {
-    ///         break;
+    /// use rfc6455::{blocking, Message};
+    ///
+    /// fn echo(ws: &mut blocking::WebSocket<std::net::TcpStream>) -> Result<(), blocking::Error> {
+    ///     loop {
+    ///         let closed = ws.read_with(|message, mut sender| match message {
+    ///             Message::Text(_) | Message::Binary(_) => sender.send(&message).map(|()| false),
+    ///             Message::Close(_) => Ok(true),
+    ///             _ => Ok(false),
+    ///         })??;
+    ///         if closed {
+    ///             return Ok(());
+    ///         }
     ///     }
     /// }
-    /// # Ok::<(), blocking::Error>(())
     /// ```
     ///
     /// Why a closure rather than a returned `Message<'_>`: the read loop

@@ -164,17 +164,12 @@ impl Input {
             let most = room.max(buf.len() - end).max(growth(len, 0));
             (missing + extra).min(most)
         };
-        let mut want = offer(&self.buf, self.len(), self.end);
-        if self.buf.len() - self.end < want && self.pos > 0 && self.pos >= self.len() {
-            // Growing: move the frame to the front first when that frees at
-            // least as much as it moves, so consumed bytes before it are not
-            // carried along. Moving a 64 KiB frame to free its 14-byte header
-            // would copy every message once more (issue 12's 64 KiB decode).
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.pos = 0;
-            want = offer(&self.buf, self.len(), self.end);
-        }
+        // No move of the frame to the front here: `compact` above already
+        // moved it if that frees at least as much as it copies. Moving a
+        // 64 KiB frame to reclaim its 14-byte header would copy every message
+        // once more; the consumed bytes carried instead are fewer than the
+        // frame's, and are dropped when the buffer empties.
+        let want = offer(&self.buf, self.len(), self.end);
         if self.buf.len() - self.end < want {
             let end = self.end + want;
             self.buf.reserve_exact(end - self.buf.len());

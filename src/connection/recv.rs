@@ -194,6 +194,10 @@ impl Connection {
                         .feed_chunk(payload, c.is_last, |_| {})
                         .is_err()
                 {
+                    // `payload` borrows the input for the Ok arm, so only the
+                    // state machine and the output are touched (not
+                    // `self.fail`); the input is discarded by the next call,
+                    // as the connection is then closed.
                     let err = ProtocolError::InvalidUtf8.into();
                     self.life.fail(&mut self.tx, &err);
                     return Err(err);
