@@ -117,6 +117,8 @@ fn rfc_accept() -> Vec<u8> {
     request
         .accept(&AcceptOptions::new().subprotocol("chat"))
         .unwrap()
+        .into_parts()
+        .0
 }
 
 /// tungstenite's parse: after each piece, re-parse everything received so far.

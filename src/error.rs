@@ -78,6 +78,10 @@ pub enum ProtocolError {
     CloseFrameTooShort,
     /// A Close frame carried a status code that may not appear on the wire (§7.4).
     InvalidCloseCode(u16),
+    /// A compressed message (RFC 7692 §6, RSV1 set) is not valid DEFLATE data
+    /// (§7.2.2). Close code 1007, as for any payload inconsistent with its
+    /// message.
+    InvalidCompressedData,
 }
 
 /// A configured limit that the peer's data exceeded. Close code 1009 (§7.4.1).
@@ -92,8 +96,17 @@ pub enum LimitError {
         /// The configured maximum.
         limit: usize,
     },
-    /// A message grew past [`Config::max_message_size`](crate::Config::max_message_size).
+    /// A message grew past [`Config::max_message_size`](crate::Config::max_message_size)
+    /// (for a compressed message: its decompressed bytes, counted as they
+    /// are produced).
     MessageTooLarge {
+        /// The configured maximum.
+        limit: usize,
+    },
+    /// A compressed frame decompressed to more than
+    /// [`Config::max_frame_size`](crate::Config::max_frame_size) bytes
+    /// (RFC 7692 §6; its declared length is checked before, as for any frame).
+    DecompressedFrameTooLarge {
         /// The configured maximum.
         limit: usize,
     },
@@ -157,6 +170,9 @@ impl fmt::Display for ProtocolError {
             Self::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
             Self::CloseFrameTooShort => f.write_str("close frame payload of one byte"),
             Self::InvalidCloseCode(code) => write!(f, "close code {code} not allowed on the wire"),
+            Self::InvalidCompressedData => {
+                f.write_str("compressed message is not valid DEFLATE data")
+            }
         }
     }
 }
@@ -169,6 +185,12 @@ impl fmt::Display for LimitError {
             }
             Self::MessageTooLarge { limit } => {
                 write!(f, "message exceeds the limit of {limit} bytes")
+            }
+            Self::DecompressedFrameTooLarge { limit } => {
+                write!(
+                    f,
+                    "frame decompresses to more than the limit of {limit} bytes"
+                )
             }
         }
     }

@@ -47,11 +47,14 @@
 //!   masking (§5.2, §5.3), for code
 //!   that writes its own frame loop; a [`Connection`] does all of it for you.
 //!   Not re-exported at the root.
+//! - [`extension`]: the extensions the handshake agrees and a connection
+//!   applies ([`extension::Negotiated`]); permessage-deflate's settings and
+//!   parameters (feature `deflate`, on by default).
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
 //!
 //! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
 //! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
-//! uses the other; an adapter joins them). Inside the crate every module
+//! uses the other; an adapter joins them) and [`extension`] below both. Inside the crate every module
 //! imports from the defining module, never through these root re-exports
 //! (`tests/layering.rs` checks both).
 //!
@@ -78,6 +81,8 @@ pub use connection::{CloseCode, CloseFrame, Connection, Event, Message, MessageK
 
 pub mod error;
 pub use error::Error;
+
+pub mod extension;
 
 pub mod frame;
 

@@ -68,7 +68,8 @@ fn rfc_request_gets_rfc_response() {
     assert_eq!(req.subprotocols(), ["chat", "superchat"]);
     assert_eq!(
         req.accept(&AcceptOptions::new().subprotocol("chat"))
-            .unwrap(),
+            .unwrap()
+            .response(),
         RFC_RESPONSE
     );
 }
@@ -326,7 +327,9 @@ fn extensions_from_all_lines_with_params() {
     assert_eq!(u.extensions(), want);
     let answer = u
         .accept(&AcceptOptions::new().extension(want[1].clone()))
-        .unwrap();
+        .unwrap()
+        .into_parts()
+        .0;
     let needle = b"\r\nSec-WebSocket-Extensions: bar; baz=2\r\n";
     assert!(answer.windows(needle.len()).any(|w| w == needle));
 }
@@ -400,7 +403,7 @@ fn roundtrip(
     let options = AcceptOptions::new()
         .subprotocol("v2.chat")
         .extension(Extension::new("permessage-deflate"));
-    let mut answer = up.accept(&options).unwrap();
+    let mut answer = up.accept(&options).unwrap().into_parts().0;
     let leftover = server.into_leftover();
     assert!(tail_c.starts_with(&leftover) && leftover.len() <= tail_c.len());
     answer.extend_from_slice(tail_s);
@@ -443,7 +446,7 @@ fn roundtrip_one_byte_at_a_time() {
     );
     assert_eq!(up.host(), "[::1]");
     let answer = [
-        up.accept(&AcceptOptions::new()).unwrap(),
+        up.accept(&AcceptOptions::new()).unwrap().into_parts().0,
         b"\x81\x02hi".to_vec(),
     ]
     .concat();
@@ -483,7 +486,7 @@ proptest! {
         let mut server = RequestParser::new();
         let Ok(RequestStatus::Upgrade(up)) = server.feed(&wire) else { panic!() };
         prop_assert_eq!(server.into_leftover(), tail_c);
-        let answer = [up.accept(&AcceptOptions::new()).unwrap(), tail_s.clone()].concat();
+        let answer = [up.accept(&AcceptOptions::new()).unwrap().into_parts().0, tail_s.clone()].concat();
         let mut client = request.response_parser();
         prop_assert!(matches!(client.feed(&answer), Ok(ResponseStatus::Accepted(_))));
         prop_assert_eq!(client.into_leftover(), tail_s);

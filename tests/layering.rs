@@ -1,6 +1,7 @@
 //! The module layering of the library, checked on its source (issue 11):
 //! `error` ← `frame` ← `connection` ← adapters, with `handshake` beside
-//! `connection`, and no code path through the crate root's re-exports.
+//! `connection`, `extension` (what the handshake agrees and the connection
+//! applies) below both, and no code path through the crate root's re-exports.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,15 +44,17 @@ fn allowed(module: &str) -> &'static [&'static str] {
     match module {
         "error" => &[],
         "frame" => &["error", "frame"],
-        "handshake" => &["handshake"],
+        "extension" => &["error", "extension"],
+        "handshake" => &["handshake", "extension"],
         "config" => &["error", "frame"],
-        "connection" => &["error", "frame", "config", "connection"],
+        "connection" => &["error", "frame", "config", "connection", "extension"],
         // Adapters (blocking, tokio, ...) sit on top of everything.
         _ => &[
             "error",
             "frame",
             "config",
             "connection",
+            "extension",
             "handshake",
             "blocking",
             "tokio",

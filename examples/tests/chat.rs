@@ -103,10 +103,22 @@ fn chat_slow_consumer_is_dropped_without_stalling_the_room() {
 
     // 60 KB messages from A, each read by A and B before the next, fill the
     // stuck client's socket buffers (a few MB on loopback), then its queue.
-    let big = "x".repeat(60_000);
+    // Random letters: permessage-deflate (on by default) would shrink a
+    // repeated letter to almost nothing and never fill anything.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut letters = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                char::from(b'a' + (seed % 26) as u8)
+            })
+            .collect()
+    };
     let (mut a_saw_it_leave, mut b_saw_it_leave) = (false, false);
     for round in 0..2_000 {
-        let text = format!("{round} {big}");
+        let text = format!("{round} {}", letters(60_000));
         a.send_text(&text).unwrap();
         let needle = format!(r#""text":"{text}""#);
         a_saw_it_leave |= read_until_message(&mut a, a_id, &needle, stuck_id);

@@ -226,7 +226,7 @@ fn handshake<S: Read + Write + Timeouts>(
             ResponseStatus::Accepted(response) => break response,
         }
     };
-    let mut conn = Connection::new(Role::Client, config);
+    let mut conn = Connection::new(Role::Client, config).with_extensions(response.negotiated());
     conn.receive(parser.leftover());
     Ok((WebSocket::from_connection(stream, conn), response))
 }

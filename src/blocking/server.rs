@@ -245,9 +245,11 @@ where
     };
     match decide(&request) {
         Decision::Accept(accept) => {
-            stream.write_all(&request.accept(&accept)?)?;
+            let (response, negotiated) = request.accept(&accept)?.into_parts();
+            stream.write_all(&response)?;
             stream.flush()?;
-            let mut conn = Connection::new(Role::Server, options.config.clone());
+            let mut conn =
+                Connection::new(Role::Server, options.config.clone()).with_extensions(&negotiated);
             conn.receive(parser.leftover());
             let mut ws = WebSocket::from_connection(stream, conn);
             ws.set_keepalive(options.keepalive);

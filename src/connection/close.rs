@@ -143,7 +143,7 @@ impl Error {
         use ProtocolError::*;
         // No wildcard: a new violation must be given its code here.
         match self {
-            Self::Protocol(InvalidUtf8) => Some(CloseCode::INVALID_PAYLOAD),
+            Self::Protocol(InvalidUtf8 | InvalidCompressedData) => Some(CloseCode::INVALID_PAYLOAD),
             Self::Protocol(
                 ReservedOpcode(_)
                 | ReservedBits(_)

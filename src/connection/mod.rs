@@ -2,6 +2,7 @@
 
 mod assemble;
 mod close;
+mod compress;
 mod event;
 mod input;
 mod output;
@@ -16,7 +17,9 @@ pub use event::{Event, Message, MessageKind};
 pub use send::Sender;
 
 use crate::config::Config;
+use crate::extension::Negotiated;
 use assemble::Assembly;
+use compress::Compress;
 use input::Input;
 use output::Output;
 use state::{Ending, Incoming, Lifecycle};
@@ -105,7 +108,8 @@ pub struct Connection {
     recv_utf8: Utf8Validator,
     assembly: Assembly,
 
-    // Send side.
+    // Send side: the extension's compression, then the frame queue.
+    compress: Compress,
     tx: Output,
     /// The kind of the streamed message being sent, if any.
     outgoing: Option<MessageKind>,
@@ -113,6 +117,9 @@ pub struct Connection {
 
     /// The closing handshake; every transition is in `state.rs`.
     life: Lifecycle,
+
+    /// The extensions in use (§9), as given to `with_extensions`.
+    extensions: Negotiated,
 }
 
 /// The receive side's buffers, borrowed apart from the [`Sender`] (see
@@ -202,11 +209,68 @@ impl Connection {
             transform: Transform::default(),
             recv_utf8: Utf8Validator::default(),
             assembly: Assembly::default(),
+            compress: Compress::default(),
             tx: Output::new(keys, role == Role::Client),
             outgoing: None,
             send_utf8: Utf8Validator::default(),
             life: Lifecycle::Open,
+            extensions: Negotiated::default(),
         }
+    }
+
+    /// Applies the extensions the opening handshake agreed on (§9): from
+    /// [`Acceptance::negotiated`](crate::handshake::Acceptance::negotiated) on
+    /// a server, [`AcceptedResponse::negotiated`](crate::AcceptedResponse::negotiated)
+    /// on a client. Call it before any data is sent or received.
+    ///
+    /// With permessage-deflate (RFC 7692), outgoing Text and Binary messages
+    /// are compressed (RSV1 set on their first frame) and incoming ones with
+    /// RSV1 are decompressed, chunk by chunk: [`Event::Data`] payloads are
+    /// the decompressed bytes, and [`Config::max_message_size`] and
+    /// [`Config::max_frame_size`] apply to them as they are produced.
+    ///
+    /// ```
+    /// use rfc6455::extension::{DeflateConfig, DeflateParams, Negotiated};
+    /// use rfc6455::{Config, Connection, Message, Role};
+    ///
+    /// let deflate = Negotiated::with_deflate(DeflateParams::new(&DeflateConfig::default()));
+    /// let mut client = Connection::new(Role::Client, Config::default()).with_extensions(&deflate);
+    /// let mut server = Connection::new(Role::Server, Config::default()).with_extensions(&deflate);
+    ///
+    /// let text = "a message that repeats itself, repeats itself, repeats itself";
+    /// client.send_text(text)?;
+    /// let wire = client.poll_output().to_vec();
+    /// assert!(wire.len() < text.len(), "compressed: {} bytes", wire.len());
+    /// assert_eq!(wire[0] & 0x40, 0x40, "RSV1 marks it");
+    /// server.receive(&wire);
+    /// assert_eq!(server.poll_message()?, Some(Message::Text(text.into())));
+    /// # Ok::<(), rfc6455::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_extensions(mut self, negotiated: &Negotiated) -> Self {
+        #[cfg(feature = "deflate")]
+        if let Some(p) = negotiated.deflate() {
+            use crate::extension::deflate::codec::{Compressor, Decompressor};
+            let is_server = self.role == Role::Server;
+            let (bits, reset) = p.receiving(is_server);
+            self.transform = Transform::deflate(Decompressor::new(bits, reset));
+            self.compress = match p.sending(is_server) {
+                (Some(bits), reset) => Compress::deflate(
+                    Compressor::new(bits, p.level(), p.mem_level(), reset),
+                    p.threshold(),
+                ),
+                // A window zlib cannot make: every message goes uncompressed.
+                (None, _) => Compress::default(),
+            };
+        }
+        self.extensions = negotiated.clone();
+        self
+    }
+
+    /// The extensions in use (§9.1 _Extensions In Use_): what
+    /// [`with_extensions`](Self::with_extensions) applied, empty otherwise.
+    pub fn extensions(&self) -> &Negotiated {
+        &self.extensions
     }
 
     /// This side's role.
@@ -250,6 +314,7 @@ impl Connection {
         self.input.release();
         self.assembly.release();
         self.transform.release();
+        self.compress.release();
         self.tx.shrink();
     }
 
@@ -267,6 +332,7 @@ impl Connection {
         }
         self.assembly.release();
         self.transform.release();
+        self.compress.release();
         self.tx.shrink();
         let over = self.buffered_capacity().saturating_sub(budget);
         self.input.shrink_by(over);
@@ -281,11 +347,15 @@ impl Connection {
 
     /// Bytes of heap this connection holds in its buffers (capacity, not length).
     ///
-    /// For monitoring idle-connection cost; the struct itself is not counted.
+    /// For monitoring idle-connection cost; the struct itself is not counted,
+    /// nor is permessage-deflate's zlib state (its compressor and
+    /// decompressor windows and tables: see
+    /// [`DeflateConfig`](crate::extension::DeflateConfig) for their size).
     pub fn buffered_capacity(&self) -> usize {
         self.input.capacity()
             + self.tx.capacity()
             + self.transform.capacity()
+            + self.compress.capacity()
             + self.assembly.capacity()
     }
 }

@@ -57,11 +57,18 @@ impl Output {
 
     /// Encodes one frame: minimal header (§5.2), then the payload, masked with a
     /// fresh key when this side is a client (§5.3).
+    #[inline]
     pub(super) fn write_frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
+        self.write_frame_rsv(opcode, fin, 0, payload);
+    }
+
+    /// [`write_frame`](Self::write_frame) with RSV bits set, for an
+    /// extension's data frames (§5.2; RSV1 for permessage-deflate).
+    pub(super) fn write_frame_rsv(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let mask = self.masks.then(|| self.keys.next_key());
         let header = FrameHeader {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: payload.len() as u64,

@@ -21,7 +21,7 @@ use super::close::parse_close_payload;
 use super::event::{Event, MessageKind};
 use super::input::Input;
 use super::state::{self, Taken};
-use super::transform::Transform;
+use super::transform::{Limits, Transform};
 use super::{Connection, Role};
 use crate::error::{Error, ProtocolError};
 use crate::frame::{FrameHeader, HeaderStatus, OpCode, Payload};
@@ -222,6 +222,7 @@ impl Connection {
     pub(super) fn fail(&mut self, err: Error) -> Error {
         self.life.fail(&mut self.tx, &err);
         self.incoming = None;
+        self.transform.abort();
         self.recv_utf8.reset();
         self.input.discard();
         err
@@ -246,6 +247,29 @@ impl Connection {
                 self.input.discard();
                 return Ok(None);
             }
+            if let Some(left) = self.transform.pending_input() {
+                let limits = Limits {
+                    max_message_size: self.config.get_max_message_size(),
+                    max_frame_size: self.config.get_max_frame_size(),
+                };
+                let input = &self.input.unread()[..left];
+                let stepped = match self.transform.step(input, limits) {
+                    Ok(s) => s,
+                    Err(e) => return Err(self.fail(e)),
+                };
+                self.input.consume(stepped.consumed);
+                if let Some(e) = stepped.event {
+                    return Ok(Some(Raw::Data(DataChunk {
+                        kind: e.kind,
+                        source: Source::Transform,
+                        range: e.range,
+                        is_first: e.is_first,
+                        is_last: e.is_last,
+                        frame_rest: 0,
+                    })));
+                }
+                continue;
+            }
             let start = self.input.pos();
             match state::take_chunk(&mut self.incoming, self.input.unread_mut(), lend_whole) {
                 Taken::NeedMore { awaited } => {
@@ -257,31 +281,23 @@ impl Connection {
                 }
                 Taken::Chunk(n, place) => {
                     self.input.stop_awaiting();
-                    self.input.consume(n);
                     if n == 0 && !place.is_first && !place.is_last {
                         continue;
                     }
-                    let mut source = Source::Input;
-                    let mut range = start..start + n;
                     if place.transformed {
-                        let max = self.config.get_max_message_size();
-                        let input = &self.input.bytes()[range];
-                        match self.transform.apply(input, place.is_first, max) {
-                            Ok(r) => (source, range) = (Source::Transform, r),
-                            Err(e) => return Err(self.fail(e)),
-                        }
+                        // The bytes stay in the receive buffer; the steps
+                        // above take them.
+                        self.transform.begin(n, place);
+                        continue;
                     }
+                    self.input.consume(n);
                     return Ok(Some(Raw::Data(DataChunk {
                         kind: place.kind,
-                        source,
-                        range,
+                        source: Source::Input,
+                        range: start..start + n,
                         is_first: place.is_first,
                         is_last: place.is_last,
-                        frame_rest: if place.transformed {
-                            0
-                        } else {
-                            place.frame_rest
-                        },
+                        frame_rest: place.frame_rest,
                     })));
                 }
                 Taken::NoFrame => {}

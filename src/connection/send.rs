@@ -6,9 +6,11 @@
 //! message it was lent, with no copy in between. [`Connection`]'s own
 //! commands are the same calls on [`Connection::sender`].
 
+use super::compress::Compress;
 use super::event::{Message, MessageKind};
 use super::output::{MAX_CONTROL_PAYLOAD, Output};
 use super::state::{Ending, Lifecycle};
+use super::transform::RSV1;
 use super::utf8::Utf8Validator;
 use super::{CloseCode, Connection, Role};
 use crate::error::{ApiMisuse, Error};
@@ -26,6 +28,7 @@ pub struct Sender<'a> {
     outgoing: &'a mut Option<MessageKind>,
     utf8: &'a mut Utf8Validator,
     life: &'a mut Lifecycle,
+    compress: &'a mut Compress,
     fragment_size: Option<usize>,
 }
 
@@ -63,16 +66,20 @@ impl Sender<'_> {
             return Err(ApiMisuse::MessageInProgress.into());
         }
         let first = data_opcode(kind);
+        let (payload, compressed) = self.compress.message(data);
+        // RSV1 marks a compressed message on its first frame only (RFC 7692 §6.1).
+        let rsv = if compressed { RSV1 } else { 0 };
         match self.fragment_size {
-            Some(size) if data.len() > size => {
-                let mut chunks = data.chunks(size).peekable();
-                let mut opcode = first;
+            Some(size) if payload.len() > size => {
+                let mut chunks = payload.chunks(size).peekable();
+                let (mut opcode, mut rsv) = (first, rsv);
                 while let Some(chunk) = chunks.next() {
-                    self.tx.write_frame(opcode, chunks.peek().is_none(), chunk);
-                    opcode = OpCode::Continuation;
+                    self.tx
+                        .write_frame_rsv(opcode, chunks.peek().is_none(), rsv, chunk);
+                    (opcode, rsv) = (OpCode::Continuation, 0);
                 }
             }
-            _ => self.tx.write_frame(first, true, data),
+            _ => self.tx.write_frame_rsv(first, true, rsv, payload),
         }
         Ok(())
     }
@@ -98,7 +105,10 @@ impl Sender<'_> {
             }
             *self.utf8 = check;
         }
-        self.tx.write_frame(opcode, is_last, data);
+        let is_first = self.outgoing.is_none();
+        let (payload, compressed) = self.compress.fragment(data, is_first, is_last);
+        let rsv = if compressed && is_first { RSV1 } else { 0 };
+        self.tx.write_frame_rsv(opcode, is_last, rsv, payload);
         *self.outgoing = (!is_last).then_some(kind);
         Ok(())
     }
@@ -164,6 +174,7 @@ impl Connection {
             outgoing: &mut self.outgoing,
             utf8: &mut self.send_utf8,
             life: &mut self.life,
+            compress: &mut self.compress,
             fragment_size: self.config.get_fragment_size(),
         };
         let parts = super::ReceiveParts {

@@ -14,6 +14,9 @@ use super::error::HandshakeError;
 use super::http::{self, HandshakeLimits, HeadError, Header, HttpResponse};
 use super::scan::HeadScanner;
 use super::tokens::{self, Extension};
+#[cfg(feature = "deflate")]
+use crate::extension::DeflateConfig;
+use crate::extension::Negotiated;
 
 /// A client's opening handshake request (§4.1), built from a WebSocket URI.
 ///
@@ -27,6 +30,8 @@ pub struct ClientRequest {
     subprotocols: Vec<String>,
     extensions: Vec<Extension>,
     headers: Vec<Header>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl ClientRequest {
@@ -51,7 +56,44 @@ impl ClientRequest {
             subprotocols: Vec::new(),
             extensions: Vec::new(),
             headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(DeflateConfig::default()),
         })
+    }
+
+    /// Offers permessage-deflate (RFC 7692) with `config`, or not with
+    /// `None`. On by default with [`DeflateConfig::default`]: the request
+    /// offers `server_max_window_bits=12` first and an unlimited window second
+    /// (see [`DeflateConfig`] for what each setting offers). If the server
+    /// accepts, [`AcceptedResponse::negotiated`] carries the parameters for
+    /// [`Connection::with_extensions`](crate::Connection::with_extensions).
+    ///
+    /// A permessage-deflate offer added by hand with
+    /// [`extension`](Self::extension) replaces this one (and is then the
+    /// caller's to implement).
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(mut self, config: Option<DeflateConfig>) -> Self {
+        self.deflate = config;
+        self
+    }
+
+    /// The extensions offered: those added by hand, then permessage-deflate's.
+    fn offered_extensions(&self) -> Vec<Extension> {
+        #[allow(unused_mut)]
+        let mut all = self.extensions.clone();
+        #[cfg(feature = "deflate")]
+        if let Some(config) = self.built_in_deflate() {
+            all.extend(super::deflate::client_offers(config));
+        }
+        all
+    }
+
+    /// The deflate configuration offered, unless a hand-made offer replaces it.
+    #[cfg(feature = "deflate")]
+    fn built_in_deflate(&self) -> Option<&DeflateConfig> {
+        let by_hand = self.extensions.iter().any(super::deflate::is_deflate);
+        self.deflate.as_ref().filter(|_| !by_hand)
     }
 
     /// Sends `Origin` (§4.1 step 8: browsers MUST, others MAY).
@@ -135,8 +177,9 @@ impl ClientRequest {
                 self.subprotocols.join(", ").as_bytes(),
             );
         }
-        if !self.extensions.is_empty() {
-            let list: Vec<String> = self.extensions.iter().map(ToString::to_string).collect();
+        let extensions = self.offered_extensions();
+        if !extensions.is_empty() {
+            let list: Vec<String> = extensions.iter().map(ToString::to_string).collect();
             http::write_field(
                 &mut out,
                 "Sec-WebSocket-Extensions",
@@ -152,9 +195,12 @@ impl ClientRequest {
 
     /// A parser that verifies the answer to this request (same key and offers).
     pub fn response_parser(&self) -> ResponseParser {
-        ResponseParser::new(&self.key)
+        let parser = ResponseParser::new(&self.key)
             .with_subprotocols(&self.subprotocols)
-            .with_extensions(self.extensions.iter().map(Extension::name))
+            .with_extensions(self.offered_extensions().iter().map(Extension::name));
+        #[cfg(feature = "deflate")]
+        let parser = parser.with_deflate(self.built_in_deflate().copied());
+        parser
     }
 }
 
@@ -181,6 +227,8 @@ pub struct ResponseParser {
     expected_accept: String,
     subprotocols: Vec<String>,
     extensions: Vec<String>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
     finished: bool,
 }
 
@@ -201,9 +249,18 @@ pub struct AcceptedResponse {
     response: HttpResponse,
     subprotocol: Option<String>,
     extensions: Vec<Extension>,
+    negotiated: Negotiated,
 }
 
 impl AcceptedResponse {
+    /// The extensions this crate implements, as agreed (permessage-deflate),
+    /// for [`Connection::with_extensions`](crate::Connection::with_extensions).
+    /// Empty if none was offered through [`ClientRequest::deflate`] (or
+    /// [`ResponseParser::with_deflate`]) or the server declined.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
     /// The subprotocol the server chose, if any (one we offered).
     pub fn subprotocol(&self) -> Option<&str> {
         self.subprotocol.as_deref()
@@ -230,8 +287,21 @@ impl ResponseParser {
             expected_accept: accept_key(key.as_bytes()),
             subprotocols: Vec::new(),
             extensions: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
             finished: false,
         }
+    }
+
+    /// Sets the permessage-deflate configuration that was offered (with its
+    /// name in [`with_extensions`](Self::with_extensions)): a
+    /// permessage-deflate answer is then checked against it (RFC 7692 §7.1)
+    /// and becomes [`AcceptedResponse::negotiated`].
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn with_deflate(mut self, offered: Option<DeflateConfig>) -> Self {
+        self.deflate = offered;
+        self
     }
 
     /// Sets the subprotocols that were offered (§4.1 response step 6).
@@ -337,10 +407,28 @@ impl ResponseParser {
                 extensions.push(e);
             }
         }
+        #[allow(unused_mut)]
+        let mut negotiated = Negotiated::default();
+        #[cfg(feature = "deflate")]
+        if let Some(config) = &self.deflate {
+            let mut answers = extensions.iter().filter(|e| super::deflate::is_deflate(e));
+            if let Some(answer) = answers.next() {
+                if answers.next().is_some() {
+                    // RFC 7692 §5: one offer is accepted, so one element answers.
+                    return Err(HandshakeError::InvalidDeflateResponse {
+                        reason: "permessage-deflate accepted twice".into(),
+                    });
+                }
+                let params = super::deflate::check_response(config, answer)
+                    .map_err(|reason| HandshakeError::InvalidDeflateResponse { reason })?;
+                negotiated = Negotiated::with_deflate(params);
+            }
+        }
         Ok(AcceptedResponse {
             response,
             subprotocol,
             extensions,
+            negotiated,
         })
     }
 
@@ -399,7 +487,9 @@ Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec
             req.encode().unwrap(),
             b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Version: 13\r\n\
-Sec-WebSocket-Protocol: chat, superchat\r\n\r\n"
+Sec-WebSocket-Protocol: chat, superchat\r\n\
+Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12; client_max_window_bits=12, \
+permessage-deflate; client_max_window_bits=12\r\n\r\n"
         );
         assert!(matches!(
             req.response_parser().feed(RFC_RESPONSE),

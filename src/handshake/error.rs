@@ -135,6 +135,15 @@ pub enum HandshakeError {
         /// The extension token the server named.
         name: String,
     },
+    /// Peer: the server's permessage-deflate answer is invalid for what was
+    /// offered (RFC 7692 §7.1: an unknown, repeated or out-of-range parameter,
+    /// such as `server_max_window_bits=16`, or an offered
+    /// `server_no_context_takeover` not granted). The client fails the
+    /// connection (§5.1 of RFC 7692).
+    InvalidDeflateResponse {
+        /// What was wrong.
+        reason: String,
+    },
     /// Peer: the response's `Sec-WebSocket-Extensions` breaks §9.1.
     InvalidResponseExtensions(TokenError),
 
@@ -232,7 +241,8 @@ impl HandshakeError {
             | DuplicateSubprotocol
             | UnofferedSubprotocol
             | UnofferedExtension { .. }
-            | InvalidResponseExtensions(_) => ErrorCause::Peer,
+            | InvalidResponseExtensions(_)
+            | InvalidDeflateResponse { .. } => ErrorCause::Peer,
         }
     }
 
@@ -271,6 +281,7 @@ impl HandshakeError {
             | UnofferedSubprotocol
             | UnofferedExtension { .. }
             | InvalidResponseExtensions(_)
+            | InvalidDeflateResponse { .. }
             // Caller errors depend on no received byte: nothing to answer.
             | InvalidUrl(_)
             | InvalidSubprotocol { .. }
@@ -378,6 +389,9 @@ impl fmt::Display for HandshakeError {
             InvalidResponseExtensions(e) => {
                 write!(f, "invalid Sec-WebSocket-Extensions in response: {e}")
             }
+            InvalidDeflateResponse { reason } => {
+                write!(f, "invalid permessage-deflate answer: {reason}")
+            }
             InvalidUrl(e) => write!(f, "invalid WebSocket URL: {e}"),
             InvalidSubprotocol { name } => write!(f, "invalid or repeated subprotocol {name:?}"),
             InvalidExtension { name } => write!(f, "invalid extension {name:?}"),
@@ -432,6 +446,7 @@ impl core::error::Error for HandshakeError {
             | DuplicateSubprotocol
             | UnofferedSubprotocol
             | UnofferedExtension { .. }
+            | InvalidDeflateResponse { .. }
             | InvalidSubprotocol { .. }
             | InvalidExtension { .. }
             | SubprotocolNotOffered { .. }

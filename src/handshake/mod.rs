@@ -53,8 +53,10 @@
 //!     panic!("a plain HTTP request");
 //! };
 //! assert_eq!(upgrade.path(), "/chat");
-//! let response_bytes = upgrade.accept(&AcceptOptions::new().subprotocol("chat"))?;
-//! let mut server = Connection::new(Role::Server, Config::default());
+//! // The answer, and the extensions agreed (permessage-deflate, offered by
+//! // the client and accepted by default), which the connection applies.
+//! let (response_bytes, agreed) = upgrade.accept(&AcceptOptions::new().subprotocol("chat"))?.into_parts();
+//! let mut server = Connection::new(Role::Server, Config::default()).with_extensions(&agreed);
 //! server.receive(parser.leftover()); // frames the client sent early, if any
 //!
 //! // Client: verify the answer (§4.1 response steps 1–6).
@@ -63,7 +65,9 @@
 //!     panic!("incomplete response");
 //! };
 //! assert_eq!(accepted.subprotocol(), Some("chat"));
-//! let mut client = Connection::new(Role::Client, Config::default());
+//! assert_eq!(accepted.negotiated(), &agreed);
+//! let mut client =
+//!     Connection::new(Role::Client, Config::default()).with_extensions(accepted.negotiated());
 //! client.receive(response.leftover());
 //!
 //! // The connection is open: frames flow.
@@ -93,6 +97,8 @@
 
 mod accept_key;
 mod client;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod error;
 mod http;
 mod scan;
@@ -106,6 +112,8 @@ pub use accept_key::{WEBSOCKET_GUID, accept_key, encode_key};
 pub use client::{AcceptedResponse, ClientRequest, ResponseParser, ResponseStatus};
 pub use error::{ErrorCause, HandshakeError};
 pub use http::{HandshakeLimits, Header, HttpRequest, HttpResponse};
-pub use server::{AcceptOptions, RequestParser, RequestStatus, UpgradeRequest, reject_response};
+pub use server::{
+    AcceptOptions, Acceptance, RequestParser, RequestStatus, UpgradeRequest, reject_response,
+};
 pub use tokens::{Extension, ExtensionParam, TokenError, parse_extensions, parse_token_list};
 pub use url::{UrlError, WsUrl};

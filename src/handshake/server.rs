@@ -10,6 +10,9 @@ use super::error::HandshakeError;
 use super::http::{self, HandshakeLimits, HeadError, Header, HttpRequest};
 use super::scan::HeadScanner;
 use super::tokens::{self, Extension};
+#[cfg(feature = "deflate")]
+use crate::extension::DeflateConfig;
+use crate::extension::Negotiated;
 
 /// Reads a client's opening handshake from bytes arriving in any split
 /// (§4.2.1), in time linear in their number.
@@ -274,10 +277,17 @@ impl UpgradeRequest {
     /// `Connection: Upgrade`, `Sec-WebSocket-Accept`, then the chosen
     /// subprotocol and extensions and any extra fields from `options`.
     ///
+    /// With [`AcceptOptions::deflate`] (on by default), the first valid
+    /// permessage-deflate offer is accepted (RFC 7692 §7.1) and the
+    /// [`Acceptance`] carries the agreed parameters: write
+    /// [`response`](Acceptance::response), then give
+    /// [`negotiated`](Acceptance::negotiated) to
+    /// [`Connection::with_extensions`](crate::Connection::with_extensions).
+    ///
     /// Errors (all caller errors, nothing is sent): a subprotocol or extension
     /// the client did not offer, an extension that is not tokens, an extra
     /// field with CR/LF or one of the fields written here.
-    pub fn accept(&self, options: &AcceptOptions) -> Result<Vec<u8>, HandshakeError> {
+    pub fn accept(&self, options: &AcceptOptions) -> Result<Acceptance, HandshakeError> {
         if let Some(p) = &options.subprotocol {
             if !self.subprotocols.iter().any(|o| o == p) {
                 return Err(HandshakeError::SubprotocolNotOffered { name: p.clone() });
@@ -313,9 +323,21 @@ impl UpgradeRequest {
         if let Some(p) = &options.subprotocol {
             http::write_field(&mut out, "Sec-WebSocket-Protocol", p.as_bytes());
         }
-        if !options.extensions.is_empty() {
+        #[allow(unused_mut)]
+        let (mut accepted, mut negotiated) = (options.extensions.clone(), Negotiated::default());
+        #[cfg(feature = "deflate")]
+        if let Some(config) = &options.deflate {
+            let by_hand = accepted.iter().any(super::deflate::is_deflate);
+            if let Some((answer, params)) =
+                super::deflate::accept_offer(config, &self.extensions).filter(|_| !by_hand)
+            {
+                accepted.insert(0, answer);
+                negotiated = Negotiated::with_deflate(params);
+            }
+        }
+        if !accepted.is_empty() {
             // One field only: §11.3.2 forbids repeating it in a response.
-            let list: Vec<String> = options.extensions.iter().map(ToString::to_string).collect();
+            let list: Vec<String> = accepted.iter().map(ToString::to_string).collect();
             http::write_field(
                 &mut out,
                 "Sec-WebSocket-Extensions",
@@ -326,7 +348,36 @@ impl UpgradeRequest {
             http::write_field(&mut out, &h.name, &h.value);
         }
         out.extend_from_slice(b"\r\n");
-        Ok(out)
+        Ok(Acceptance {
+            response: out,
+            negotiated,
+        })
+    }
+}
+
+/// The server's 101 answer ([`UpgradeRequest::accept`]) and the extensions
+/// it agreed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acceptance {
+    response: Vec<u8>,
+    negotiated: Negotiated,
+}
+
+impl Acceptance {
+    /// The bytes to write to the client.
+    pub fn response(&self) -> &[u8] {
+        &self.response
+    }
+
+    /// The extensions this crate implements, as agreed (permessage-deflate),
+    /// for [`Connection::with_extensions`](crate::Connection::with_extensions).
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// The response bytes and the agreed extensions, apart.
+    pub fn into_parts(self) -> (Vec<u8>, Negotiated) {
+        (self.response, self.negotiated)
     }
 }
 
@@ -356,17 +407,54 @@ const ACCEPT_FIELDS: &[&str] = &[
 ///     .header("Set-Cookie", "session=1");
 /// # let _ = options;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptOptions {
     subprotocol: Option<String>,
     extensions: Vec<Extension>,
     headers: Vec<Header>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
+}
+
+impl Default for AcceptOptions {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl AcceptOptions {
-    /// No subprotocol, no extensions, no extra fields.
+    /// No subprotocol, no extra fields, and permessage-deflate accepted if
+    /// offered (feature `deflate`, with [`DeflateConfig::default`]).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            subprotocol: None,
+            extensions: Vec::new(),
+            headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(DeflateConfig::default()),
+        }
+    }
+
+    /// Accepts a permessage-deflate offer (RFC 7692) with `config`, or
+    /// declines every one with `None`. On by default with
+    /// [`DeflateConfig::default`]. An extension named permessage-deflate
+    /// accepted by hand with [`extension`](Self::extension) replaces this.
+    ///
+    /// ```
+    /// use rfc6455::AcceptOptions;
+    /// use rfc6455::extension::DeflateConfig;
+    ///
+    /// let lean = AcceptOptions::new().deflate(Some(
+    ///     DeflateConfig::default().server_no_context_takeover(true).server_max_window_bits(9),
+    /// ));
+    /// let off = AcceptOptions::new().deflate(None);
+    /// # let _ = (lean, off);
+    /// ```
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(mut self, config: Option<DeflateConfig>) -> Self {
+        self.deflate = config;
+        self
     }
 
     /// Selects one of the client's subprotocols (§4.2.2 /subprotocol/).
@@ -462,7 +550,7 @@ Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
         assert_eq!(u.head_len(), RFC_REQUEST.len());
         let answer = u.accept(&AcceptOptions::new().subprotocol("chat")).unwrap();
         assert_eq!(
-            answer,
+            answer.response(),
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
         );

@@ -62,7 +62,13 @@ fn close_timeout_bounds_a_silent_peer() {
     let (addr, server) = raw_server(|mut stream| {
         let (request, _) = read_upgrade(&mut stream);
         stream
-            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
+            .write_all(
+                &request
+                    .accept(&AcceptOptions::new().deflate(None))
+                    .unwrap()
+                    .into_parts()
+                    .0,
+            )
             .unwrap();
         // Read the client's Close frame, then say nothing.
         let mut frame = [0u8; 2 + 4 + 2];

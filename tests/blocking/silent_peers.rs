@@ -13,7 +13,13 @@ fn close_against_a_silent_peer_times_out_by_default() {
     let (addr, server) = raw_server(move |mut stream| {
         let (request, _) = read_upgrade(&mut stream);
         stream
-            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
+            .write_all(
+                &request
+                    .accept(&AcceptOptions::new().deflate(None))
+                    .unwrap()
+                    .into_parts()
+                    .0,
+            )
             .unwrap();
         let mut frame = [0u8; 2 + 4 + 2];
         stream.read_exact(&mut frame).unwrap();

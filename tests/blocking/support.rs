@@ -311,7 +311,13 @@ pub(crate) fn watching_server(
     raw_server(move |mut stream| {
         let (request, leftover) = read_upgrade(&mut stream);
         stream
-            .write_all(&request.accept(&AcceptOptions::new()).unwrap())
+            .write_all(
+                &request
+                    .accept(&AcceptOptions::new().deflate(None))
+                    .unwrap()
+                    .into_parts()
+                    .0,
+            )
             .unwrap();
         let mut conn = Connection::new(Role::Server, Config::default());
         conn.receive(&leftover);

@@ -8,6 +8,7 @@ use std::vec::Vec;
 
 use super::input::Input;
 use super::touch;
+use rfc6455::extension::{DeflateConfig, DeflateParams};
 use rfc6455::handshake::HandshakeLimits;
 use rfc6455::{
     AcceptOptions, ClientRequest, RequestParser, RequestStatus, ResponseParser, ResponseStatus,
@@ -74,18 +75,30 @@ pub(super) fn run_request(data: &[u8]) {
                 if let Some(p) = request.subprotocols().first() {
                     options = options.subprotocol(p);
                 }
-                let response = request
+                let acceptance = request
                     .accept(&options)
                     .expect("accepting an offered subprotocol");
-                let mut client =
-                    ResponseParser::new(request.key()).with_subprotocols(request.subprotocols());
-                match client.feed(&response) {
+                touch::acceptance(&acceptance);
+                let mut client = ResponseParser::new(request.key())
+                    .with_subprotocols(request.subprotocols())
+                    .with_extensions(request.extensions().iter().map(|e| e.name()))
+                    .with_deflate(Some(DeflateConfig::default()));
+                match client.feed(acceptance.response()) {
                     Ok(ResponseStatus::Accepted(a)) => {
                         touch::accepted_response(&a);
                         assert_eq!(
                             a.subprotocol(),
                             request.subprotocols().first().map(|s| s.as_str())
-                        )
+                        );
+                        // Whatever the offers, the client reads the
+                        // server's permessage-deflate answer as the server
+                        // meant it.
+                        let ours = acceptance.negotiated().deflate();
+                        let theirs = a.negotiated().deflate();
+                        let wire = |p: &DeflateParams| {
+                            (p.server_no_context_takeover(), p.server_max_window_bits())
+                        };
+                        assert_eq!(ours.map(wire), theirs.map(wire));
                     }
                     other => panic!("our own 101 was not accepted: {other:?}"),
                 }

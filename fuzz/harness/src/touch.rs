@@ -7,8 +7,10 @@
 use std::error::Error as _;
 use std::format;
 
+use rfc6455::extension::Negotiated;
 use rfc6455::handshake::{
-    Extension, Header, HttpRequest, HttpResponse, TokenError, parse_extensions, parse_token_list,
+    Acceptance, Extension, Header, HttpRequest, HttpResponse, TokenError, parse_extensions,
+    parse_token_list,
 };
 use rfc6455::{
     AcceptedResponse, CloseCode, CloseFrame, Error, Event, HandshakeError, Message, ResponseParser,
@@ -120,6 +122,33 @@ pub(crate) fn accepted_response(a: &AcceptedResponse) {
     let _ = a.subprotocol();
     a.extensions().iter().for_each(extension);
     http_response(a.response());
+    negotiated(a.negotiated());
+}
+
+/// The server's answer: its bytes read back as a 101 head, and what it agreed.
+pub(crate) fn acceptance(a: &Acceptance) {
+    debug(a);
+    assert!(a.response().starts_with(b"HTTP/1.1 101 "));
+    negotiated(a.negotiated());
+    let (bytes, n) = a.clone().into_parts();
+    assert_eq!((&bytes[..], &n), (a.response(), a.negotiated()));
+}
+
+/// Agreed extensions: permessage-deflate's parameters are in range.
+pub(crate) fn negotiated(n: &Negotiated) {
+    debug(n);
+    let _ = n.is_empty();
+    if let Some(p) = n.deflate() {
+        debug(p);
+        assert!(!n.is_empty());
+        let _ = (
+            p.server_no_context_takeover(),
+            p.client_no_context_takeover(),
+        );
+        for bits in [p.server_max_window_bits(), p.client_max_window_bits()] {
+            assert!((8..=15).contains(&bits), "{p:?}");
+        }
+    }
 }
 
 /// A handshake error's classification and answer; the answer must read back

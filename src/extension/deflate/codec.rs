@@ -1,0 +1,278 @@
+//! The DEFLATE side of RFC 7692 §7.2: one compressor and one decompressor per
+//! connection, over `zlib-rs`'s safe API, with the §7.2.1 tail handling.
+//!
+//! Both are allocated on first use and, without context takeover, freed after
+//! each message (§7.1.1), so an idle connection holds only what takeover
+//! needs.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
+
+/// What a sync flush ends with and §7.2.1 removes; the receiver appends it
+/// back (§7.2.2).
+pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// This side's compressor.
+pub(crate) struct Compressor {
+    stream: Option<Deflate>,
+    window_bits: u8,
+    level: u8,
+    mem_level: u8,
+    /// No context takeover: a fresh stream for every message.
+    reset_each: bool,
+}
+
+impl fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compressor")
+            .field("allocated", &self.stream.is_some())
+            .field("window_bits", &self.window_bits)
+            .field("reset_each", &self.reset_each)
+            .finish()
+    }
+}
+
+impl Compressor {
+    /// `window_bits` must be 9..=15 (zlib makes no 8-bit windows; see
+    /// `MIN_COMPRESS_WINDOW_BITS`), `level` 0..=9, `mem_level` 1..=9.
+    pub(crate) fn new(window_bits: u8, level: u8, mem_level: u8, reset_each: bool) -> Self {
+        Self {
+            stream: None,
+            window_bits: window_bits.clamp(9, 15),
+            level: level.min(9),
+            mem_level: mem_level.clamp(1, 9),
+            reset_each,
+        }
+    }
+
+    /// Whether the zlib state is allocated.
+    #[cfg(test)]
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Compresses `data`, the next part of a message, onto the end of `out`,
+    /// flushed so that the peer can decompress all of it now. With `end`, the
+    /// message ends here: the sync flush's `00 00 ff ff` is removed (§7.2.1),
+    /// and a message that produced nothing is the single byte `00` (§7.2.3.6).
+    pub(crate) fn compress(&mut self, mut data: &[u8], end: bool, out: &mut Vec<u8>) {
+        let start = out.len();
+        let (bits, level, mem_level) = (self.window_bits, self.level, self.mem_level);
+        let stream = self.stream.get_or_insert_with(|| {
+            Deflate::new_with_config(zlib_rs::DeflateConfig {
+                level: i32::from(level),
+                method: zlib_rs::Method::Deflated,
+                // Negative: raw DEFLATE, no zlib header (§7.2.1).
+                window_bits: -i32::from(bits),
+                mem_level: i32::from(mem_level),
+                strategy: zlib_rs::Strategy::Default,
+            })
+        });
+        loop {
+            let space = (data.len() + data.len() / 8 + 64).max(256);
+            let at = out.len();
+            out.resize(at + space, 0);
+            let (in0, out0) = (stream.total_in(), stream.total_out());
+            let result = stream.compress(data, &mut out[at..], DeflateFlush::SyncFlush);
+            let consumed = (stream.total_in() - in0) as usize;
+            let produced = (stream.total_out() - out0) as usize;
+            out.truncate(at + produced);
+            data = &data[consumed..];
+            // Done once the input is in and the flush left space unused.
+            // An error cannot happen on a stream made here; stopping is the
+            // answer that cannot loop.
+            if result.is_err() || (data.is_empty() && produced < space) {
+                break;
+            }
+        }
+        if end {
+            if out[start..].ends_with(&TAIL) {
+                out.truncate(out.len() - TAIL.len());
+            }
+            if out.len() == start {
+                // The flush had nothing to add (the previous message ended
+                // with one): an empty stored block's header byte stands in.
+                out.push(0x00);
+            }
+            if self.reset_each {
+                self.stream = None;
+            }
+        }
+    }
+}
+
+/// Why a compressed message could not be decompressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CorruptData;
+
+/// This side's decompressor.
+pub(crate) struct Decompressor {
+    stream: Option<Inflate>,
+    window_bits: u8,
+    /// No context takeover by the peer: a fresh stream for every message.
+    reset_each: bool,
+    /// The message held a final block (BFINAL): the rest of it is ignored,
+    /// and the next message starts a new stream.
+    ended: bool,
+}
+
+impl fmt::Debug for Decompressor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decompressor")
+            .field("allocated", &self.stream.is_some())
+            .field("window_bits", &self.window_bits)
+            .field("reset_each", &self.reset_each)
+            .finish()
+    }
+}
+
+impl Decompressor {
+    /// `window_bits` 8..=15: the peer's agreed maximum.
+    pub(crate) fn new(window_bits: u8, reset_each: bool) -> Self {
+        Self {
+            stream: None,
+            window_bits: window_bits.clamp(8, 15),
+            reset_each,
+            ended: false,
+        }
+    }
+
+    /// Whether the zlib state is allocated.
+    #[cfg(test)]
+    pub(crate) fn is_allocated(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Decompresses from `input` into `out`; returns the bytes consumed and
+    /// produced. Never writes past `out`, so the caller bounds the output of
+    /// one step: a bomb costs at most one `out`.
+    pub(crate) fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<(usize, usize), CorruptData> {
+        if self.ended {
+            return Ok((input.len(), 0));
+        }
+        let bits = self.window_bits;
+        let stream = self.stream.get_or_insert_with(|| Inflate::new(false, bits));
+        let (in0, out0) = (stream.total_in(), stream.total_out());
+        let status = stream
+            .decompress(input, out, InflateFlush::NoFlush)
+            .map_err(|_| CorruptData)?;
+        let consumed = (stream.total_in() - in0) as usize;
+        let produced = (stream.total_out() - out0) as usize;
+        if status == Status::StreamEnd {
+            self.ended = true;
+            return Ok((input.len(), produced));
+        }
+        Ok((consumed, produced))
+    }
+
+    /// The message is complete: free or restart the stream as agreed.
+    pub(crate) fn end_message(&mut self) {
+        if self.reset_each || self.ended {
+            self.stream = None;
+        }
+        self.ended = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inflate_all(d: &mut Decompressor, payload: &[u8]) -> Vec<u8> {
+        let mut input = payload.to_vec();
+        input.extend_from_slice(&TAIL);
+        let mut out = Vec::new();
+        let mut rest = &input[..];
+        let mut buf = [0u8; 7];
+        loop {
+            let (c, p) = d.inflate(rest, &mut buf).unwrap();
+            out.extend_from_slice(&buf[..p]);
+            rest = &rest[c..];
+            if rest.is_empty() && p < buf.len() {
+                break;
+            }
+        }
+        d.end_message();
+        out
+    }
+
+    /// RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" twice with takeover, the
+    /// second time as a back-reference.
+    #[test]
+    fn rfc7692_hello_examples() {
+        let mut c = Compressor::new(15, 6, 8, false);
+        let mut out = Vec::new();
+        c.compress(b"Hello", true, &mut out);
+        assert_eq!(out, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        out.clear();
+        c.compress(b"Hello", true, &mut out);
+        assert_eq!(out, [0xf2, 0x00, 0x11, 0x00, 0x00]);
+
+        let mut d = Decompressor::new(15, false);
+        assert_eq!(
+            inflate_all(&mut d, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]),
+            b"Hello"
+        );
+        assert_eq!(
+            inflate_all(&mut d, &[0xf2, 0x00, 0x11, 0x00, 0x00]),
+            b"Hello"
+        );
+    }
+
+    /// §7.2.3.3 (a stored block), §7.2.3.4 (BFINAL set), §7.2.3.6 (empty).
+    #[test]
+    fn rfc7692_other_block_examples() {
+        let mut d = Decompressor::new(15, false);
+        let stored = [
+            0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+        ];
+        assert_eq!(inflate_all(&mut d, &stored), b"Hello");
+        let fin = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(inflate_all(&mut d, &fin), b"Hello");
+        assert!(!d.is_allocated(), "a final block ends the stream");
+        assert_eq!(inflate_all(&mut d, &[0x00]), b"");
+        let mut c = Compressor::new(15, 6, 8, false);
+        let mut out = Vec::new();
+        c.compress(b"", true, &mut out);
+        assert_eq!(out, [0x00]);
+    }
+
+    #[test]
+    fn without_takeover_each_message_stands_alone_and_frees_state() {
+        let mut c = Compressor::new(9, 1, 1, true);
+        let mut d = Decompressor::new(9, true);
+        for _ in 0..3 {
+            let mut out = Vec::new();
+            c.compress(b"Hello", true, &mut out);
+            assert!(!c.is_allocated());
+            assert_eq!(out, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+            assert_eq!(inflate_all(&mut d, &out), b"Hello");
+            assert!(!d.is_allocated());
+        }
+    }
+
+    #[test]
+    fn fragments_flush_and_only_the_end_drops_the_tail() {
+        let mut c = Compressor::new(12, 6, 5, false);
+        let mut msg = Vec::new();
+        c.compress(b"abcabcabc", false, &mut msg);
+        assert!(msg.ends_with(&TAIL), "a middle part is flushed whole");
+        c.compress(b"", true, &mut msg);
+        assert_eq!(msg.last(), Some(&0x00));
+        let mut d = Decompressor::new(12, false);
+        assert_eq!(inflate_all(&mut d, &msg), b"abcabcabc");
+    }
+
+    #[test]
+    fn corrupt_input_is_an_error() {
+        let mut d = Decompressor::new(15, false);
+        // BTYPE 11 is reserved (RFC 1951 §3.2.3).
+        assert_eq!(d.inflate(&[0xff, 0xff], &mut [0; 16]), Err(CorruptData));
+    }
+}
