@@ -12,6 +12,9 @@ mod state;
 mod transform;
 pub(crate) mod utf8;
 
+#[cfg(all(test, feature = "deflate"))]
+mod deflate_tests;
+
 pub use close::{CloseCode, CloseFrame};
 pub use event::{Event, Message, MessageKind};
 pub use send::Sender;

@@ -191,6 +191,7 @@ impl Transform {
         let (consumed, produced) = match &mut self.kind {
             // Nothing is ever marked for the identity.
             Kind::Identity => {
+                let _ = out;
                 p.tail_left = 0;
                 (input.len(), 0)
             }
