@@ -13,6 +13,8 @@ use super::transport::{
 };
 use crate::config::Config;
 use crate::connection::{Connection, Role};
+#[cfg(feature = "deflate")]
+use crate::extension::DeflateConfig;
 use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseStatus};
 
 /// Options for [`connect_with`]. Every field has a default.
@@ -68,6 +70,11 @@ pub struct ClientOptions {
     pub keepalive: Option<Keepalive>,
     /// Limits on the server's response head.
     pub limits: HandshakeLimits,
+    /// permessage-deflate (RFC 7692) to offer: `Some(DeflateConfig::default())`
+    /// by default, `None` offers no compression. See
+    /// [`ClientRequest::deflate`].
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<DeflateConfig>,
 }
 
 impl Default for ClientOptions {
@@ -83,6 +90,8 @@ impl Default for ClientOptions {
             write_timeout: Some(super::server::DEFAULT_WRITE_TIMEOUT),
             keepalive: Some(Keepalive::DEFAULT),
             limits: HandshakeLimits::default(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(DeflateConfig::default()),
         }
     }
 }
@@ -91,6 +100,10 @@ impl ClientOptions {
     /// Builds the request these options describe for `url`.
     pub fn request(&self, url: &str) -> Result<ClientRequest, Error> {
         let mut request = ClientRequest::new(url)?;
+        #[cfg(feature = "deflate")]
+        {
+            request = request.deflate(self.deflate);
+        }
         for p in &self.subprotocols {
             request = request.subprotocol(p);
         }
