@@ -167,6 +167,9 @@ fn keepalive_tick(link: &mut impl Link, timeout: io::Error) -> Result<(), Error>
     let open = link.with_conn(|c| c.state() == State::Open);
     if open && idle >= k.interval && now.duration_since(live.last_ping) >= k.interval {
         link.liveness().last_ping = now;
+        // Silent for a whole interval: give back what only traffic needs
+        // (buffers, and permessage-deflate's zlib state).
+        link.with_conn(Connection::shrink_buffers);
         link.with_conn(|c| c.send_ping(b"keepalive"))?;
         link.flush_answers()?;
     }

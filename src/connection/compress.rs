@@ -95,6 +95,15 @@ impl Compress {
         self.scratch = Vec::new();
     }
 
+    /// Frees the compressor's zlib state between messages (see
+    /// `Compressor::park`).
+    pub(super) fn park(&mut self) {
+        #[cfg(feature = "deflate")]
+        if let Some(d) = &mut self.deflate {
+            d.compressor.park();
+        }
+    }
+
     /// Whether the compressor holds zlib state (for tests).
     #[cfg(all(test, feature = "deflate"))]
     pub(super) fn is_compressor_allocated(&self) -> bool {

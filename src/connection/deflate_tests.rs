@@ -318,6 +318,35 @@ fn without_context_takeover_no_zlib_state_outlives_a_message() {
 }
 
 #[test]
+fn shrink_buffers_frees_zlib_state_and_keeps_the_context() {
+    let (mut client, mut server) = pair(&DeflateConfig::default(), &Config::default());
+    let text = "a message worth remembering, with a few more words in it";
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        client.send_text(text).unwrap();
+        let wire = take_output(&mut client);
+        sizes.push(wire.len());
+        server.receive(&wire);
+        assert_eq!(server.poll_message(), Ok(Some(Message::text(text))));
+        client.shrink_buffers();
+        server.shrink_buffers();
+        assert!(!client.compress.is_compressor_allocated());
+        assert!(!server.transform.is_decompressor_allocated());
+    }
+    // The second and third messages still refer back to the first.
+    assert!(
+        sizes[1] < sizes[0] / 2 && sizes[2] < sizes[0] / 2,
+        "{sizes:?}"
+    );
+    // Mid-message (a streamed message unfinished), nothing is freed.
+    client
+        .send_fragment(MessageKind::Text, b"half", false)
+        .unwrap();
+    client.shrink_buffers();
+    assert!(client.compress.is_compressor_allocated());
+}
+
+#[test]
 fn control_frames_between_compressed_fragments() {
     let (mut client, mut server) = pair(&DeflateConfig::default(), &Config::default());
     client
@@ -449,6 +478,7 @@ proptest::proptest! {
         messages in proptest::collection::vec((0u8..3, 0usize..40_000, 0u8..4, proptest::prelude::any::<u32>()), 1..6),
         cuts in proptest::collection::vec(1usize..5000, 1..8),
         by_events in proptest::prelude::any::<bool>(),
+        park in proptest::collection::vec(0u8..4, 1..6),
     ) {
         let deflate = DeflateConfig::default()
             .server_max_window_bits(bits.0)
@@ -467,6 +497,14 @@ proptest::proptest! {
             proptest::prop_assert_eq!(got.as_deref(), Ok(&data[..]));
             let got = exchange(&mut server, &mut client, &data, text, streamed, &cuts, by_events);
             proptest::prop_assert_eq!(got.as_deref(), Ok(&data[..]));
+            // Free the zlib state on one side or both, as when idle.
+            let p = park[data.len() % park.len()];
+            if p & 1 != 0 {
+                client.shrink_buffers();
+            }
+            if p & 2 != 0 {
+                server.shrink_buffers();
+            }
         }
     }
 }

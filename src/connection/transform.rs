@@ -291,6 +291,17 @@ impl Transform {
         self.out = Vec::new();
     }
 
+    /// Frees the decompressor's zlib state if no message is in progress
+    /// (see `Decompressor::park`).
+    pub(super) fn park(&mut self) {
+        #[cfg(feature = "deflate")]
+        if let Kind::Deflate(d) = &mut self.kind {
+            if self.pending.is_none() && !self.started {
+                d.park();
+            }
+        }
+    }
+
     /// Whether the decompressor holds zlib state (for tests).
     #[cfg(all(test, feature = "deflate"))]
     pub(super) fn is_decompressor_allocated(&self) -> bool {

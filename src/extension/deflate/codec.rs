@@ -15,6 +15,13 @@ use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
 pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// This side's compressor.
+///
+/// With context takeover, the last window's worth of compressed input is
+/// kept in `history` too, so that [`park`](Self::park) can free the zlib
+/// state (~140 KiB in zlib-rs, whose hash table is a fixed 64 Ki entries)
+/// while the connection is idle: the next message starts a new stream primed
+/// with that history (`deflateSetDictionary`), which can refer to exactly
+/// what the peer's window holds.
 pub(crate) struct Compressor {
     stream: Option<Deflate>,
     window_bits: u8,
@@ -22,6 +29,10 @@ pub(crate) struct Compressor {
     mem_level: u8,
     /// No context takeover: a fresh stream for every message.
     reset_each: bool,
+    /// The last `2^window_bits` bytes compressed (context takeover only).
+    history: Vec<u8>,
+    /// A streamed message is unfinished: the stream cannot be parked.
+    in_message: bool,
 }
 
 impl fmt::Debug for Compressor {
@@ -30,8 +41,25 @@ impl fmt::Debug for Compressor {
             .field("allocated", &self.stream.is_some())
             .field("window_bits", &self.window_bits)
             .field("reset_each", &self.reset_each)
+            .field("history", &self.history.len())
             .finish()
     }
+}
+
+/// Appends `data` to `history`, keeping its last `window` bytes (in a
+/// buffer of exactly `window`, allocated once).
+fn remember(history: &mut Vec<u8>, data: &[u8], window: usize) {
+    if history.capacity() < window {
+        history.reserve_exact(window - history.len());
+    }
+    if data.len() >= window {
+        history.clear();
+        history.extend_from_slice(&data[data.len() - window..]);
+        return;
+    }
+    let over = (history.len() + data.len()).saturating_sub(window);
+    history.drain(..over);
+    history.extend_from_slice(data);
 }
 
 impl Compressor {
@@ -44,7 +72,19 @@ impl Compressor {
             level: level.min(9),
             mem_level: mem_level.clamp(1, 9),
             reset_each,
+            history: Vec::new(),
+            in_message: false,
         }
+    }
+
+    /// Frees the zlib state between messages, keeping the history that
+    /// context takeover needs; the next message rebuilds it. Returns whether
+    /// anything was freed (nothing mid-message).
+    pub(crate) fn park(&mut self) -> bool {
+        if self.in_message {
+            return false;
+        }
+        self.stream.take().is_some()
     }
 
     /// Whether the zlib state is allocated.
@@ -60,15 +100,26 @@ impl Compressor {
     pub(crate) fn compress(&mut self, mut data: &[u8], end: bool, out: &mut Vec<u8>) {
         let start = out.len();
         let (bits, level, mem_level) = (self.window_bits, self.level, self.mem_level);
+        if !self.reset_each {
+            remember(&mut self.history, data, 1 << bits);
+        }
+        let history = &self.history;
         let stream = self.stream.get_or_insert_with(|| {
-            Deflate::new_with_config(zlib_rs::DeflateConfig {
+            let mut stream = Deflate::new_with_config(zlib_rs::DeflateConfig {
                 level: i32::from(level),
                 method: zlib_rs::Method::Deflated,
                 // Negative: raw DEFLATE, no zlib header (§7.2.1).
                 window_bits: -i32::from(bits),
                 mem_level: i32::from(mem_level),
                 strategy: zlib_rs::Strategy::Default,
-            })
+            });
+            // `history` now ends with `data`: prime with what came before.
+            let before = &history[..history.len() - data.len().min(history.len())];
+            if !before.is_empty() {
+                // Cannot fail on a fresh raw stream.
+                let _ = stream.set_dictionary(before);
+            }
+            stream
         });
         loop {
             let space = (data.len() + data.len() / 8 + 64).max(256);
@@ -87,6 +138,7 @@ impl Compressor {
                 break;
             }
         }
+        self.in_message = !end;
         if end {
             if out[start..].ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
@@ -107,7 +159,9 @@ impl Compressor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CorruptData;
 
-/// This side's decompressor.
+/// This side's decompressor. Like the [`Compressor`], it keeps the last
+/// window of output with context takeover, so that [`park`](Self::park) can
+/// free the zlib state (~46 KiB) while idle.
 pub(crate) struct Decompressor {
     stream: Option<Inflate>,
     window_bits: u8,
@@ -116,6 +170,10 @@ pub(crate) struct Decompressor {
     /// The message held a final block (BFINAL): the rest of it is ignored,
     /// and the next message starts a new stream.
     ended: bool,
+    /// The last `2^window_bits` bytes produced (context takeover only).
+    history: Vec<u8>,
+    /// A message is being decompressed: the stream cannot be parked.
+    in_message: bool,
 }
 
 impl fmt::Debug for Decompressor {
@@ -124,6 +182,7 @@ impl fmt::Debug for Decompressor {
             .field("allocated", &self.stream.is_some())
             .field("window_bits", &self.window_bits)
             .field("reset_each", &self.reset_each)
+            .field("history", &self.history.len())
             .finish()
     }
 }
@@ -136,7 +195,18 @@ impl Decompressor {
             window_bits: window_bits.clamp(8, 15),
             reset_each,
             ended: false,
+            history: Vec::new(),
+            in_message: false,
         }
+    }
+
+    /// Frees the zlib state between messages, keeping the history that
+    /// context takeover needs. Returns whether anything was freed.
+    pub(crate) fn park(&mut self) -> bool {
+        if self.in_message {
+            return false;
+        }
+        self.stream.take().is_some()
     }
 
     /// Whether the zlib state is allocated.
@@ -156,14 +226,26 @@ impl Decompressor {
         if self.ended {
             return Ok((input.len(), 0));
         }
+        self.in_message = true;
         let bits = self.window_bits;
-        let stream = self.stream.get_or_insert_with(|| Inflate::new(false, bits));
+        let history = &self.history;
+        let stream = self.stream.get_or_insert_with(|| {
+            let mut stream = Inflate::new(false, bits);
+            if !history.is_empty() {
+                // Cannot fail on a fresh raw stream.
+                let _ = stream.set_dictionary(history);
+            }
+            stream
+        });
         let (in0, out0) = (stream.total_in(), stream.total_out());
         let status = stream
             .decompress(input, out, InflateFlush::NoFlush)
             .map_err(|_| CorruptData)?;
         let consumed = (stream.total_in() - in0) as usize;
         let produced = (stream.total_out() - out0) as usize;
+        if !self.reset_each {
+            remember(&mut self.history, &out[..produced], 1 << bits);
+        }
         if status == Status::StreamEnd {
             self.ended = true;
             return Ok((input.len(), produced));
@@ -176,7 +258,12 @@ impl Decompressor {
         if self.reset_each || self.ended {
             self.stream = None;
         }
+        if self.ended {
+            // A final block ends the peer's stream and its context.
+            self.history.clear();
+        }
         self.ended = false;
+        self.in_message = false;
     }
 }
 
@@ -267,6 +354,35 @@ mod tests {
         assert_eq!(msg.last(), Some(&0x00));
         let mut d = Decompressor::new(12, false);
         assert_eq!(inflate_all(&mut d, &msg), b"abcabcabc");
+    }
+
+    /// Parking frees the zlib state between messages and loses nothing:
+    /// the next message still refers back into the previous one.
+    #[test]
+    fn parked_streams_resume_with_their_history() {
+        let first = b"a first message that the second one repeats in full.";
+        let mut alone = Vec::new();
+        Compressor::new(15, 6, 5, false).compress(first, true, &mut alone);
+        for bits in [9u8, 12, 15] {
+            let (mut c, mut d) = (
+                Compressor::new(bits, 6, 5, false),
+                Decompressor::new(bits, false),
+            );
+            for round in 0..3 {
+                let mut wire = Vec::new();
+                c.compress(first, true, &mut wire);
+                if round > 0 {
+                    assert!(wire.len() < alone.len() / 2, "{bits}/{round}: {wire:?}");
+                }
+                assert_eq!(inflate_all(&mut d, &wire), first, "{bits}/{round}");
+                assert!(c.park() && d.park(), "{bits}/{round}");
+                assert!(!c.is_allocated() && !d.is_allocated());
+            }
+        }
+        // Mid-message, nothing is parked.
+        let mut c = Compressor::new(12, 6, 5, false);
+        c.compress(b"part", false, &mut Vec::new());
+        assert!(!c.park());
     }
 
     #[test]

@@ -44,12 +44,22 @@ pub(crate) const MIN_COMPRESS_WINDOW_BITS: u8 = 9;
 ///
 /// # Memory per connection
 ///
-/// A compressor costs about `2^(window_bits + 1) + 2^(mem_level + 9)` bytes
-/// plus a few KiB of state and is allocated when the first compressed message
-/// is sent; a decompressor about `2^window_bits` plus ~7 KiB, allocated when the
-/// first compressed message arrives. With context takeover both are kept for
-/// the life of the connection; without it each is freed after its message.
-/// BENCHMARKS.md has the measured table.
+/// Measured with a counting allocator (zlib-rs 0.6; BENCHMARKS.md has the
+/// full table): a compressor costs about 165 KiB with the defaults (zlib-rs
+/// keeps a fixed 128 KiB hash table; the window adds `2^(window_bits + 1)`
+/// and `mem_level` `7 * 2^(mem_level + 6)` bytes), a decompressor about
+/// 46 KiB. Each is allocated when the first compressed message goes out or
+/// comes in.
+///
+/// - Context takeover (the default): both are kept while messages flow
+///   (about 238 KiB for a server that has sent and received),
+///   and freed by [`Connection::shrink_buffers`](crate::Connection::shrink_buffers),
+///   which keeps only the last window of each direction (2 × 4 KiB by
+///   default) to rebuild them from. The blocking adapters call it when
+///   keepalive finds the connection silent.
+/// - No context takeover: each is freed after its message, so an idle
+///   connection holds nothing for compression, and every message pays for
+///   allocating (and zeroing) its state; messages also compress worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeflateConfig {
     server_no_context_takeover: bool,
@@ -66,8 +76,8 @@ impl Default for DeflateConfig {
     /// compression level 6, memory level 5, every message compressed.
     ///
     /// The window and memory level are Python `websockets`' defaults, chosen
-    /// there for the same reason: zlib's own defaults (15 and 8) cost about
-    /// 300 KiB per connection; these cost about 30 KiB with little loss on
+    /// there for memory: with zlib-rs, 15 and 8 cost about 500 KiB per busy
+    /// connection, these about 240 KiB (8 KiB once idle), with little loss on
     /// messages of a few KiB.
     fn default() -> Self {
         Self {
@@ -133,9 +143,9 @@ impl DeflateConfig {
         self
     }
 
-    /// zlib's `memLevel`, 1 to 9, clamped: the compressor's hash tables
-    /// take `2^(mem_level + 9)` bytes. Default 5 (16 KiB); zlib's default 8
-    /// takes 128 KiB for a slightly better ratio. Not negotiated.
+    /// zlib's `memLevel`, 1 to 9, clamped: sizes the compressor's symbol
+    /// buffers, `7 * 2^(mem_level + 6)` bytes. Default 5 (14 KiB); zlib's
+    /// default 8 takes 112 KiB for a slightly better ratio. Not negotiated.
     pub fn mem_level(mut self, level: u8) -> Self {
         self.mem_level = level.clamp(1, 9);
         self
