@@ -183,7 +183,12 @@ impl Transform {
         let input = &input[..p.input_left.min(input.len())];
         // Size the buffer by what the input is likely to become, so a small
         // message does not cost a full step of zeroing.
-        let want = input.len().saturating_mul(4).clamp(1024, STEP);
+        // (Draining output or feeding the tail: as much as the buffer holds.)
+        let want = if input.is_empty() {
+            self.out.len().clamp(1024, STEP)
+        } else {
+            input.len().saturating_mul(4).clamp(1024, STEP)
+        };
         if self.out.len() < want {
             self.out.resize(want, 0);
         }
