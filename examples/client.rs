@@ -2,8 +2,17 @@
 //! Sends each line of stdin (newline stripped, empty lines included) as one
 //! Text message and prints each reply on its own line, in order. After stdin
 //! ends it closes with 1000 and exits 0 once the closing handshake completes.
+//!
+//! It offers permessage-deflate with the library's defaults; `--deflate SPEC`
+//! offers another configuration or none (`off`; see `shared/deflate_flag.rs`).
+//! What the server agreed to goes to stderr, so stdout holds only the replies.
+
+#[path = "shared/deflate_flag.rs"]
+mod deflate_flag;
 
 use std::io::{BufRead, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
 
 use rfc6455::blocking::{self, ClientOptions};
 use rfc6455::{CloseCode, Config, Message};
@@ -16,8 +25,14 @@ fn main() {
 }
 
 fn run() -> Result<(), blocking::Error> {
-    let url = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = deflate_flag::take_flag(&mut args).unwrap_or_else(|e| {
+        eprintln!("client: {e}");
+        std::process::exit(2);
+    });
+    let url = args
+        .first()
+        .cloned()
         .unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
     let options = ClientOptions {
         config: Config::default()
@@ -25,7 +40,31 @@ fn run() -> Result<(), blocking::Error> {
             .max_frame_size(256 << 20),
         ..Default::default()
     };
-    let (mut ws, _) = blocking::connect_with(&url, &options)?;
+    let (mut ws, response) = match deflate {
+        None => blocking::connect_with(&url, &options)?,
+        Some(deflate) => {
+            // ClientOptions has no deflate setting: build the request and
+            // run the handshake over a stream of our own.
+            let request = options.request(&url)?.deflate(deflate);
+            let addr = (request.url().host(), request.url().port())
+                .to_socket_addrs()?
+                .next()
+                .ok_or_else(|| std::io::Error::other("the host resolved to no address"))?;
+            let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+            stream.set_nodelay(true)?;
+            stream.set_write_timeout(options.write_timeout)?;
+            let (mut ws, response) =
+                blocking::client_handshake(stream, &request, options.config.clone())?;
+            ws.set_keepalive(options.keepalive);
+            (ws, response)
+        }
+    };
+    let answered = response.response().header("Sec-WebSocket-Extensions");
+    eprintln!(
+        "client: Sec-WebSocket-Extensions: {}; {}",
+        answered.map_or("(none)".into(), String::from_utf8_lossy),
+        deflate_flag::describe(ws.connection().extensions().deflate())
+    );
     let stdout = std::io::stdout();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
