@@ -2,7 +2,12 @@
 // Interop client (Node `ws`) against an echo server (ours: examples/echo_server).
 //
 //   node tests/peers/node_client.mjs ws://127.0.0.1:9001/ [--expect-subprotocol chat|none]
-//        [--only a,b] [--timeout SECONDS]
+//        [--expect-deflate yes|no] [--only a,b] [--timeout SECONDS]
+//
+// --expect-deflate: whether the server accepts the permessage-deflate offer (scenario
+// permessage_deflate; default yes, as our echo server does). ws offers it on every
+// connection, so with a server that accepts it every scenario runs compressed;
+// tests/peers/deflate_node_client.mjs checks compression itself in depth.
 //
 // Each scenario uses its own connection and prints PASS/FAIL; the last line is
 // 'N passed, M failed'; exit status 1 on any failure.
@@ -19,8 +24,10 @@ const UTF8_TEXT = 'héllo wörld – κόσμε – 日本語 – 🚀✓ \u0000
 
 const argv = process.argv.slice(2);
 let url; let expectSp = process.env.PEER_EXPECT_SUBPROTOCOL ?? 'chat'; let only = null; let timeoutS = 60;
+let expectDeflate = 'yes';
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--expect-subprotocol') expectSp = argv[++i];
+  else if (argv[i] === '--expect-deflate') expectDeflate = argv[++i];
   else if (argv[i] === '--only') only = new Set(argv[++i].split(','));
   else if (argv[i] === '--timeout') timeoutS = Number(argv[++i]);
   else url = argv[i];
@@ -116,13 +123,16 @@ async function subprotocol() {
   }, ['chat', 'superchat']);
 }
 
-async function deflateDeclined() {
+async function permessageDeflate() {
   return withConn(async (c) => {
     const answered = c.upgradeHeaders && c.upgradeHeaders['sec-websocket-extensions'];
-    if (answered || c.ws.extensions) throw new Error(`server accepted extension '${answered || c.ws.extensions}'`);
+    if (expectDeflate === 'no' && (answered || c.ws.extensions)) throw new Error(`server accepted extension '${answered || c.ws.extensions}'`);
+    if (expectDeflate !== 'no' && !(answered && answered.startsWith('permessage-deflate') && c.ws.extensions === 'permessage-deflate')) {
+      throw new Error(`server declined permessage-deflate (answered '${answered}')`);
+    }
     c.ws.send('x'.repeat(1000));
     if ((await c.recv()).data.toString() !== 'x'.repeat(1000)) throw new Error('echo failed');
-    return 'offered permessage-deflate, none accepted';
+    return answered ? `offered permessage-deflate, answered '${answered}'` : 'offered permessage-deflate, none accepted';
   }, [], { perMessageDeflate: true });
 }
 
@@ -161,7 +171,7 @@ const scenarios = [
   ['close_by_client_code_reason', closeByClient],
   ['close_by_server_code_reason', closeByServer],
   ['subprotocol_chat_superchat', subprotocol],
-  ['permessage_deflate_declined', deflateDeclined],
+  ['permessage_deflate', permessageDeflate],
 ];
 
 let passed = 0; let failed = 0;

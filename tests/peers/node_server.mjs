@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Echo server (Node `ws`) for testing the rfc6455 *client* against a real peer.
 //
-//   node tests/peers/node_server.mjs [127.0.0.1:PORT] [--subprotocols chat]
+//   node tests/peers/node_server.mjs [127.0.0.1:PORT] [--subprotocols chat] [--deflate SPEC]
 //
 // * echoes every text/binary message unchanged (up to 64 MiB);
 // * path /close-from-server: echoes the first message, then closes with 4000 "bye";
 // * path /fragmented: echoes each message in three fragments (text split anywhere, even inside a character);
 // * subprotocol: the first one offered by the client that is in --subprotocols
 //   (default "chat"; "" = none), else none;
-// * permessage-deflate is NOT negotiated (perMessageDeflate: false);
+// * permessage-deflate: NOT negotiated by default (perMessageDeflate: false); `--deflate default`
+//   is ws's own `perMessageDeflate: true` (threshold 1024: shorter messages go uncompressed),
+//   `--deflate SPEC` a comma-separated list: server_no_context_takeover, client_no_context_takeover,
+//   server_max_window_bits=N, client_max_window_bits=N, threshold=N; each connection logs the
+//   Sec-WebSocket-Extensions it answered;
 // * plain HTTP GET serves a small HTML page (for tests/peers/browser.mjs).
 // Binds loopback only.
 import http from 'node:http';
@@ -22,9 +26,26 @@ const { WebSocketServer } = require('ws');
 const argv = process.argv.slice(2);
 let addr = '127.0.0.1:9001';
 let supported = ['chat'];
+let deflateSpec = 'off';
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--subprotocols') supported = argv[++i].split(',').filter(Boolean);
+  else if (argv[i] === '--deflate') deflateSpec = argv[++i];
   else addr = argv[i];
+}
+function perMessageDeflate(spec) {
+  if (['', 'off', 'none'].includes(spec)) return false;
+  if (spec === 'default') return true;
+  const opts = {};
+  const names = {
+    server_no_context_takeover: 'serverNoContextTakeover', client_no_context_takeover: 'clientNoContextTakeover',
+    server_max_window_bits: 'serverMaxWindowBits', client_max_window_bits: 'clientMaxWindowBits', threshold: 'threshold',
+  };
+  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = item.split('=');
+    if (!names[name]) { console.error(`node_server: unknown --deflate setting ${item}`); process.exit(2); }
+    opts[names[name]] = value === undefined ? true : Number(value);
+  }
+  return opts;
 }
 const idx = addr.lastIndexOf(':');
 const host = addr.slice(0, idx).replace(/^\[|\]$/g, '') || '127.0.0.1';
@@ -41,12 +62,16 @@ const server = http.createServer((req, res) => {
 });
 const wss = new WebSocketServer({
   server,
-  perMessageDeflate: false,
+  perMessageDeflate: perMessageDeflate(deflateSpec),
   maxPayload: 64 * 1024 * 1024,
   handleProtocols: (offered) => {
     for (const p of offered) if (supported.includes(p)) return p; // Set iterates in offer order
     return false;
   },
+});
+wss.on('headers', (headers, req) => {
+  const ext = headers.find((h) => /^sec-websocket-extensions:/i.test(h));
+  console.log(`node_server: ${req.socket.remotePort} ${req.url}: ${ext || 'Sec-WebSocket-Extensions: (none)'}`);
 });
 wss.on('connection', (ws, req) => {
   const closeFromServer = req.url.startsWith('/close-from-server');
@@ -65,5 +90,5 @@ wss.on('connection', (ws, req) => {
     if (closeFromServer) ws.close(4000, 'bye');
   });
 });
-server.listen(port, host, () => console.log(`node_server: listening on ws://${host}:${port}`));
+server.listen(port, host, () => console.log(`node_server: listening on ws://${host}:${port} (deflate: ${deflateSpec})`));
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => { wss.close(); server.close(); process.exit(0); });

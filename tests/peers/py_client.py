@@ -2,7 +2,12 @@
 """Interop client (python `websockets`) against an echo server (ours: examples/echo_server).
 
     .peers/venv/bin/python tests/peers/py_client.py ws://127.0.0.1:9001/ [--expect-subprotocol chat|none]
-        [--only NAME[,NAME...]] [--timeout SECONDS]
+        [--expect-deflate yes|no] [--only NAME[,NAME...]] [--timeout SECONDS]
+
+--expect-deflate: whether the server accepts the permessage-deflate offer (scenario
+permessage_deflate; default yes, as our echo server does). Every other scenario runs
+with websockets' default offer too, so with a server that accepts it they all run
+compressed; tests/peers/deflate_py_client.py checks compression itself in depth.
 
 Each scenario uses its own connection and prints PASS/FAIL; the last line is
 'N passed, M failed'; exit status 1 on any failure.
@@ -91,18 +96,20 @@ async def subprotocol(url, expect):
         return "subprotocol=%r" % ws.subprotocol
 
 
-async def deflate_declined(url):
+async def permessage_deflate(url, expect):
     async with await conn(url, compression="deflate") as ws:
         offered = ws.request.headers.get("Sec-WebSocket-Extensions")
         if not offered or "permessage-deflate" not in offered:
             raise AssertionError("client did not offer permessage-deflate (%r)" % offered)
         answered = ws.response.headers.get("Sec-WebSocket-Extensions")
-        if answered is not None or ws.protocol.extensions:
+        if expect and (not answered or not answered.startswith("permessage-deflate") or not ws.protocol.extensions):
+            raise AssertionError("server declined permessage-deflate (answered %r)" % answered)
+        if not expect and (answered is not None or ws.protocol.extensions):
             raise AssertionError("server accepted extension %r" % answered)
         await ws.send("x" * 1000)
         if await ws.recv() != "x" * 1000:
             raise AssertionError("echo failed")
-        return "offered %r, none accepted" % offered
+        return "offered %r, %s" % (offered, "answered %r" % answered if answered else "none accepted")
 
 
 async def fragmented(url):
@@ -132,7 +139,7 @@ async def close_by_server(base):
     return "server closed with 4000 'bye'"
 
 
-def scenarios(url, expect_sp):
+def scenarios(url, expect_sp, expect_deflate):
     s = [
         ("text_utf8", lambda: echo_one(url, UTF8_TEXT)),
         ("text_empty", lambda: echo_one(url, "")),
@@ -147,7 +154,7 @@ def scenarios(url, expect_sp):
         ("close_by_client_code_reason", lambda: close_by_client(url)),
         ("close_by_server_code_reason", lambda: close_by_server(url)),
         ("subprotocol_chat_superchat", lambda: subprotocol(url, expect_sp)),
-        ("permessage_deflate_declined", lambda: deflate_declined(url)),
+        ("permessage_deflate", lambda: permessage_deflate(url, expect_deflate)),
     ]
     return s
 
@@ -157,13 +164,15 @@ async def main():
     ap.add_argument("url")
     ap.add_argument("--expect-subprotocol", default=os.environ.get("PEER_EXPECT_SUBPROTOCOL", "chat"),
                     help="subprotocol the server should pick from ['chat','superchat'] ('none' = none)")
+    ap.add_argument("--expect-deflate", choices=["yes", "no"], default="yes",
+                    help="whether the server accepts permessage-deflate")
     ap.add_argument("--only", help="comma-separated scenario names")
     ap.add_argument("--timeout", type=float, default=60)
     args = ap.parse_args()
     expect = None if args.expect_subprotocol in ("", "none") else args.expect_subprotocol
     only = set(args.only.split(",")) if args.only else None
     passed = failed = 0
-    for name, fn in scenarios(args.url, expect):
+    for name, fn in scenarios(args.url, expect, args.expect_deflate == "yes"):
         if only and name not in only:
             continue
         t0 = time.monotonic()
