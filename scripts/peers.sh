@@ -3,6 +3,16 @@
 #   our echo_server  <- Python websockets client, Node ws client, Chromium's WebSocket API
 #   our client       -> Python websockets server, Node ws server (echo, and close from server)
 #   examples/chat    <- two Chromium tabs (message typed in one appears in both)
+# and the same with permessage-deflate (RFC 7692) agreed, each check asserting that it was
+# agreed (the parameters go to its log and under its PASS line) and really used on the wire:
+#   our echo_server (default, and lean: no context takeover, 9-bit windows, replies in
+#     4000-byte frames)  <- tests/peers/deflate_py_client.py, deflate_node_client.mjs and
+#     browser.mjs --suite deflate, with the peers' default offers and offers of their own
+#     (small windows both ways; a window of 8 bits, which our server meets uncompressed)
+#   examples/interop_client -> python and node servers with compression on (their defaults,
+#     and no context takeover with 9-bit windows), echoing whole and fragmented replies,
+#     with our default offer and with one asking for small windows; and with no offer
+#   echo_server --deflate off <- each peer client, whose offer must then be declined
 # Installs the peers first (scripts/peers-install.sh); a missing peer fails the run.
 # Prints a final "N passed, M failed" line; exits non-zero on any failure.
 set -euo pipefail
@@ -12,12 +22,20 @@ PORT_ECHO=${PEERS_ECHO_PORT:-9011}
 PORT_PY=${PEERS_PY_PORT:-9012}
 PORT_NODE=${PEERS_NODE_PORT:-9013}
 PORT_CHAT=${PEERS_CHAT_PORT:-9014}
+PORT_ECHO_LEAN=${PEERS_ECHO_LEAN_PORT:-9015}
+PORT_ECHO_OFF=${PEERS_ECHO_OFF_PORT:-9016}
+PORT_PY_DEFLATE=${PEERS_PY_DEFLATE_PORT:-9017}
+PORT_PY_LEAN=${PEERS_PY_LEAN_PORT:-9018}
+PORT_NODE_DEFLATE=${PEERS_NODE_DEFLATE_PORT:-9019}
+PORT_NODE_LEAN=${PEERS_NODE_LEAN_PORT:-9020}
+# permessage-deflate with no context takeover and 512-byte windows both ways.
+LEAN=server_no_context_takeover,client_no_context_takeover,server_max_window_bits=9,client_max_window_bits=9
 PY=$ROOT/.peers/venv/bin/python
 LOG=$ROOT/reports/peers
 mkdir -p "$LOG"
 
 scripts/peers-install.sh
-cargo build --release --example echo_server --example client --example chat
+cargo build --release --example echo_server --example client --example chat --example interop_client
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -37,6 +55,8 @@ check() { # name, command...
   local name=$1; shift
   if timeout 300 bash -c '"$@"' check "$@" > "$LOG/$name.log" 2>&1; then
     passed=$((passed + 1)); echo "PASS $name"
+    # what permessage-deflate the handshake agreed on, if the check says
+    grep -m1 -o 'answered: .*' "$LOG/$name.log" | sed 's/^/    /' || true
   else
     failed=$((failed + 1)); echo "FAIL $name (log: reports/peers/$name.log)"; tail -20 "$LOG/$name.log" | sed 's/^/    /'
   fi
@@ -46,12 +66,55 @@ target/release/examples/echo_server "127.0.0.1:$PORT_ECHO" 2> "$LOG/echo_server.
 "$PY" tests/peers/py_server.py "127.0.0.1:$PORT_PY" > "$LOG/py_server.log" 2>&1 & pids+=($!)
 node tests/peers/node_server.mjs "127.0.0.1:$PORT_NODE" > "$LOG/node_server.log" 2>&1 & pids+=($!)
 target/release/examples/chat "127.0.0.1:$PORT_CHAT" 2> "$LOG/chat.log" & pids+=($!)
-wait_port "$PORT_ECHO"; wait_port "$PORT_PY"; wait_port "$PORT_NODE"; wait_port "$PORT_CHAT"
+target/release/examples/echo_server "127.0.0.1:$PORT_ECHO_LEAN" --deflate "$LEAN" --fragment-size 4000 \
+  2> "$LOG/echo_server_lean.log" & pids+=($!)
+target/release/examples/echo_server "127.0.0.1:$PORT_ECHO_OFF" --deflate off 2> "$LOG/echo_server_off.log" & pids+=($!)
+"$PY" tests/peers/py_server.py "127.0.0.1:$PORT_PY_DEFLATE" --deflate default > "$LOG/py_server_deflate.log" 2>&1 & pids+=($!)
+"$PY" tests/peers/py_server.py "127.0.0.1:$PORT_PY_LEAN" --deflate "$LEAN" > "$LOG/py_server_lean.log" 2>&1 & pids+=($!)
+node tests/peers/node_server.mjs "127.0.0.1:$PORT_NODE_DEFLATE" --deflate default > "$LOG/node_server_deflate.log" 2>&1 & pids+=($!)
+node tests/peers/node_server.mjs "127.0.0.1:$PORT_NODE_LEAN" --deflate "$LEAN,threshold=0" > "$LOG/node_server_lean.log" 2>&1 & pids+=($!)
+for port in "$PORT_ECHO" "$PORT_PY" "$PORT_NODE" "$PORT_CHAT" "$PORT_ECHO_LEAN" "$PORT_ECHO_OFF" \
+    "$PORT_PY_DEFLATE" "$PORT_PY_LEAN" "$PORT_NODE_DEFLATE" "$PORT_NODE_LEAN"; do
+  wait_port "$port"
+done
 
 check python-client-vs-our-server "$PY" tests/peers/py_client.py "ws://127.0.0.1:$PORT_ECHO/"
 check node-client-vs-our-server node tests/peers/node_client.mjs "ws://127.0.0.1:$PORT_ECHO/"
 check chromium-vs-our-server node tests/peers/browser.mjs "ws://127.0.0.1:$PORT_ECHO/"
 check chat-example-in-two-chromium-tabs node tests/peers/chat_e2e.mjs "http://127.0.0.1:$PORT_CHAT/"
+# A server that does not do permessage-deflate must be understood as declining it.
+check python-client-declined-by-our-server-deflate-off "$PY" tests/peers/py_client.py \
+  "ws://127.0.0.1:$PORT_ECHO_OFF/" --only permessage_deflate --expect-deflate no
+check node-client-declined-by-our-server-deflate-off node tests/peers/node_client.mjs \
+  "ws://127.0.0.1:$PORT_ECHO_OFF/" --only permessage_deflate --expect-deflate no
+check chromium-declined-by-our-server-deflate-off node tests/peers/browser.mjs \
+  "ws://127.0.0.1:$PORT_ECHO_OFF/" --only permessage_deflate --expect-deflate no
+
+# permessage-deflate, peer clients -> our echo_server. Our default answer is 4 KiB windows
+# both ways with context takeover.
+DEFAULT_ANSWER=server_max_window_bits=12,client_max_window_bits=12
+LEAN_AGREED=server_no_context_takeover=true,client_no_context_takeover=true,server_max_window_bits=9,client_max_window_bits=9
+check deflate-python-client-vs-our-server "$PY" tests/peers/deflate_py_client.py \
+  "ws://127.0.0.1:$PORT_ECHO/" --expect "deflate,$DEFAULT_ANSWER"
+check deflate-python-client-asks-small-windows-of-our-server "$PY" tests/peers/deflate_py_client.py \
+  "ws://127.0.0.1:$PORT_ECHO/" --offer "$LEAN" --expect "deflate,$LEAN_AGREED"
+check deflate-python-client-vs-our-lean-server "$PY" tests/peers/deflate_py_client.py \
+  "ws://127.0.0.1:$PORT_ECHO_LEAN/" --expect "deflate,$LEAN_AGREED"
+check deflate-python-client-asks-window-8-of-our-server "$PY" tests/peers/deflate_py_client.py \
+  "ws://127.0.0.1:$PORT_ECHO/" --offer server_max_window_bits=8 --expect deflate,server_max_window_bits=8 \
+  --server-compresses no
+check deflate-node-client-vs-our-server node tests/peers/deflate_node_client.mjs \
+  "ws://127.0.0.1:$PORT_ECHO/" --expect "deflate,$DEFAULT_ANSWER"
+check deflate-node-client-asks-small-windows-of-our-server node tests/peers/deflate_node_client.mjs \
+  "ws://127.0.0.1:$PORT_ECHO/" \
+  --offer server_no_context_takeover,client_no_context_takeover,server_max_window_bits=10,client_max_window_bits=9 \
+  --expect deflate,server_no_context_takeover=true,server_max_window_bits=10,client_max_window_bits=9
+check deflate-node-client-vs-our-lean-server node tests/peers/deflate_node_client.mjs \
+  "ws://127.0.0.1:$PORT_ECHO_LEAN/" --expect "deflate,$LEAN_AGREED"
+check deflate-chromium-vs-our-server node tests/peers/browser.mjs "ws://127.0.0.1:$PORT_ECHO/" \
+  --suite deflate --expect "deflate,$DEFAULT_ANSWER"
+check deflate-chromium-vs-our-lean-server node tests/peers/browser.mjs "ws://127.0.0.1:$PORT_ECHO_LEAN/" \
+  --suite deflate --expect "deflate,$LEAN"
 
 # Our client: every stdin line comes back, in order, including empty and multi-byte lines.
 input=$(printf 'hello\n\nκόσμε 🎉\n%s\nlast line\n' "$(head -c 70000 /dev/zero | tr '\0' x)")
@@ -72,8 +135,13 @@ client_server_closes() { # the server closes with 4000 after echoing the first l
   echo "$out"
   grep -q '^one$' <<< "$out" && grep -q '4000' <<< "$out"
 }
+interop_deflate() { # port expect [interop_client options]: whole replies on /, fragmented on /fragmented
+  local port=$1 expect=$2; shift 2
+  target/release/examples/interop_client "ws://127.0.0.1:$port/" --expect "$expect" "$@" || return 1
+  target/release/examples/interop_client "ws://127.0.0.1:$port/fragmented" --expect "$expect" "$@"
+}
 export input
-export -f client_echo client_burst client_server_closes
+export -f client_echo client_burst client_server_closes interop_deflate
 check our-client-vs-python-server client_echo "$PORT_PY"
 check our-client-vs-node-server client_echo "$PORT_NODE"
 check our-client-fragmented-replies-from-python-server client_echo "$PORT_PY" fragmented
@@ -82,6 +150,18 @@ check our-client-burst-vs-python-server client_burst "$PORT_PY"
 check our-client-burst-vs-node-server client_burst "$PORT_NODE"
 check our-client-closed-by-python-server client_server_closes "$PORT_PY"
 check our-client-closed-by-node-server client_server_closes "$PORT_NODE"
+
+# permessage-deflate, our client -> python and node servers with compression on.
+check deflate-our-client-vs-python-server interop_deflate "$PORT_PY_DEFLATE" \
+  "deflate,server_no_context_takeover=false,$DEFAULT_ANSWER"
+check deflate-our-client-vs-python-lean-server interop_deflate "$PORT_PY_LEAN" "deflate,$LEAN_AGREED"
+check deflate-our-client-asks-small-windows-of-python-server interop_deflate "$PORT_PY_DEFLATE" \
+  "deflate,$LEAN_AGREED" --deflate "$LEAN"
+check deflate-our-client-vs-node-server interop_deflate "$PORT_NODE_DEFLATE" "deflate,$DEFAULT_ANSWER"
+check deflate-our-client-vs-node-lean-server interop_deflate "$PORT_NODE_LEAN" "deflate,$LEAN_AGREED"
+check deflate-our-client-asks-small-windows-of-node-server interop_deflate "$PORT_NODE_DEFLATE" \
+  "deflate,$LEAN_AGREED" --deflate "$LEAN"
+check deflate-our-client-without-offer-vs-python-server interop_deflate "$PORT_PY_DEFLATE" none --deflate off
 
 echo "peers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
