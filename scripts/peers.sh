@@ -11,7 +11,8 @@
 #     (small windows both ways; a window of 8 bits, which our server meets uncompressed)
 #   examples/interop_client -> python and node servers with compression on (their defaults,
 #     and no context takeover with 9-bit windows), echoing whole and fragmented replies,
-#     with our default offer and with one asking for small windows; and with no offer
+#     with our default offer and with one asking for small windows (9 bits; 8 bits of node,
+#     which our client meets uncompressed); and with no offer
 #   echo_server --deflate off <- each peer client, whose offer must then be declined
 # Installs the peers first (scripts/peers-install.sh); a missing peer fails the run.
 # Prints a final "N passed, M failed" line; exits non-zero on any failure.
@@ -161,6 +162,10 @@ check deflate-our-client-vs-node-server interop_deflate "$PORT_NODE_DEFLATE" "de
 check deflate-our-client-vs-node-lean-server interop_deflate "$PORT_NODE_LEAN" "deflate,$LEAN_AGREED"
 check deflate-our-client-asks-small-windows-of-node-server interop_deflate "$PORT_NODE_DEFLATE" \
   "deflate,$LEAN_AGREED" --deflate "$LEAN"
+# 8-bit windows both ways: node compresses (with zlib's 9-bit window, whose matches reach back
+# at most 250 bytes), our client sends uncompressed as the library promises.
+check deflate-our-client-asks-window-8-of-node-server interop_deflate "$PORT_NODE_DEFLATE" \
+  deflate,server_max_window_bits=8,client_max_window_bits=8 --deflate server_max_window_bits=8,client_max_window_bits=8
 check deflate-our-client-without-offer-vs-python-server interop_deflate "$PORT_PY_DEFLATE" none --deflate off
 
 echo "peers: $passed passed, $failed failed"
