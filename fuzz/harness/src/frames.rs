@@ -4,10 +4,12 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
+use super::deflate::{Reference, check_delivered, is_content_error};
 use super::input::Input;
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
 use super::wire::{parse_frames, wire_items};
 use rfc6455::connection::State;
+use rfc6455::extension::{DeflateParams, Negotiated};
 use rfc6455::{CloseCode, Config, Error, Role};
 
 /// Bits of the first byte of a frame-target input ([`frame_input`](frame_input)).
@@ -76,8 +78,18 @@ pub(super) struct FrameRun {
     error: Option<Error>,
 }
 
-pub(super) fn run(role: Role, data: &[u8]) {
+/// The most a decompressing receiver holds besides what an uncompressed one
+/// does: one step of output (32 KiB; rfc6455's `transform::STEP`).
+const STEP: usize = 32 * 1024;
+
+/// The most DEFLATE expands: 258 bytes from two bits.
+pub(super) const DEFLATE_RATIO: usize = 1032;
+
+/// `deflate`: the input starts with permessage-deflate's parameters
+/// ([`deflate_input`](super::deflate_input)) and the receiver uses them.
+pub(super) fn run(role: Role, data: &[u8], deflate: bool) {
     let mut input = Input(data);
+    let deflate = deflate.then(|| DeflateParams::new(&super::deflate::read_config(&mut input)));
     let flags = input.byte();
     let limits = input.byte();
     let sizes = input.byte();
@@ -95,15 +107,74 @@ pub(super) fn run(role: Role, data: &[u8]) {
         _ => Mode::Mixed,
     };
     let close_first = sizes & 0x10 != 0;
-    decoder(wire, splits);
-    let run = run_frames(role, &config, mode, flags, close_first, splits, wire);
+    let ext = deflate.as_ref();
+    if ext.is_none() {
+        // The decoder alone knows nothing of extensions; the plain targets run it.
+        decoder(wire, splits);
+    }
+    let run = run_frames(role, &config, ext, mode, flags, close_first, splits, wire);
     if mode != Mode::Mixed {
         // The same bytes in one read, as whole messages: the same outcome.
         let eof = flags & flags::EOF;
-        let whole = run_frames(role, &config, Mode::Messages, eof, close_first, &[], wire);
-        assert_eq!(run.items, whole.items, "split or streamed reading differs");
-        assert_eq!(run.error, whole.error, "split or streamed reading differs");
+        let whole = run_frames(
+            role,
+            &config,
+            ext,
+            Mode::Messages,
+            eof,
+            close_first,
+            &[],
+            wire,
+        );
+        let (mut items, mut whole_items) = (&run.items[..], &whole.items[..]);
+        let mut same_error = true;
+        if let Some(params) = ext {
+            let mut reference = Reference::new(params, role, &config, wire);
+            for r in [&run, &whole] {
+                check_delivered(&mut reference, &r.items, r.error.as_ref());
+            }
+            // Up to a message that reaches beyond the agreed window, which
+            // zlib may take or refuse depending on the reads.
+            let upto = data_count(items).max(data_count(whole_items)) + 1;
+            let differ = items != whole_items || run.error != whole.error;
+            if let Some(k) = differ.then(|| reference.first_far(upto)).flatten() {
+                (items, whole_items) = (before_data(items, k), before_data(whole_items, k));
+                same_error = false;
+            }
+            // A compressed message's content errors may come in another
+            // order (see `is_content_error`); all else must be the same.
+            let errors = [run.error.as_ref(), whole.error.as_ref()];
+            if items == whole_items
+                && errors.into_iter().all(is_content_error)
+                && reference.is_compressed(data_count(items))
+            {
+                same_error = false;
+            }
+        }
+        assert_eq!(items, whole_items, "split or streamed reading differs");
+        if same_error {
+            assert_eq!(run.error, whole.error, "split or streamed reading differs");
+        }
     }
+}
+
+fn is_data(item: &Item) -> bool {
+    matches!(item, Item::Text(_) | Item::Binary(_))
+}
+
+fn data_count(items: &[Item]) -> usize {
+    items.iter().filter(|i| is_data(i)).count()
+}
+
+/// The items before the `k`-th data message (0-based).
+fn before_data(items: &[Item], k: usize) -> &[Item] {
+    let end = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| is_data(i))
+        .nth(k)
+        .map_or(items.len(), |(at, _)| at);
+    &items[..end]
 }
 
 /// The frame decoder alone (`FrameHeader::decode` and `frame::Payload`), fed
@@ -159,9 +230,11 @@ fn decoder(wire: &[u8], splits: &[u8]) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run_frames(
     role: Role,
     config: &Config,
+    deflate: Option<&DeflateParams>,
     mode: Mode,
     flags: u8,
     close_first: bool,
@@ -169,6 +242,9 @@ pub(super) fn run_frames(
     wire: &[u8],
 ) -> FrameRun {
     let mut rx = Receiver::new(role, config.clone(), mode, flags & flags::READ_BUF != 0);
+    if let Some(params) = deflate {
+        rx = rx.with_extensions(&Negotiated::with_deflate(*params));
+    }
     if close_first {
         rx.conn.close(CloseCode::NORMAL, "").expect("close");
         assert_eq!(rx.conn.state(), State::Closing);
@@ -203,8 +279,18 @@ pub(super) fn run_frames(
         // the read room (which doubles only after a read filled it, so at most
         // twice the largest read), all doubled by the Vec, a partial frame
         // header or control frame, and the output.
-        let message = config.get_max_message_size().min(rx.fed);
-        let bound = 6 * message + 8 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        //
+        // Decompressing, a message may be larger than the bytes received,
+        // but only `poll_message` gathers it; streamed (`poll_event`), a
+        // compressed message is never held whole, only one step of its output.
+        let fed = match (deflate, mode) {
+            (None, _) => rx.fed,
+            (Some(_), Mode::Events) => 0,
+            (Some(_), _) => rx.fed.saturating_mul(DEFLATE_RATIO),
+        };
+        let message = config.get_max_message_size().min(fed);
+        let step = if deflate.is_some() { STEP } else { 0 };
+        let bound = 6 * message + 8 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME + step;
         let held = rx.conn.buffered_capacity();
         assert!(held <= bound, "holds {held} bytes, bound {bound}");
     }
@@ -236,7 +322,7 @@ pub(super) fn check_after(
     out: &[u8],
 ) {
     let role = rx.conn.role();
-    let sent = wire_items(&parse_frames(out, role == Role::Client, true));
+    let sent = wire_items(&parse_frames(out, role == Role::Client, true), None);
     let pings: Vec<&Vec<u8>> = rx
         .items
         .iter()

@@ -22,8 +22,10 @@
 //! what the targets parse or receive: the rule in `fuzz/README.md`), `wire`
 //! (an independent parser of what the crate writes), then one file per target.
 
+mod deflate;
 mod frames;
 mod handshake;
+mod inflate;
 mod input;
 mod ops;
 mod receiver;
@@ -31,7 +33,9 @@ mod roundtrip;
 mod touch;
 mod wire;
 
+pub use deflate::{THRESHOLDS, deflate_input};
 pub use frames::{LIMITS, flags, frame_input};
+pub use inflate::deflate_zeros;
 pub use ops::{FRAGMENT_SIZES, Op, ops_input};
 pub use roundtrip::{READ_SIZES, RoundtripMessage, roundtrip_input};
 
@@ -48,6 +52,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("roundtrip", roundtrip),
     ("handshake_request", handshake_request),
     ("handshake_response", handshake_response),
+    ("frame_deflate_server", frame_deflate_server),
+    ("frame_deflate_client", frame_deflate_client),
+    ("roundtrip_deflate", roundtrip_deflate),
 ];
 
 /// Arbitrary bytes from a client, into a server; see [`frame_input`] for the
@@ -57,12 +64,31 @@ pub const TARGETS: &[(&str, Target)] = &[
 /// plus one read; work linear in the input; reading in chunks, streamed,
 /// gives what one read of whole messages gives.
 pub fn frame_server(data: &[u8]) {
-    frames::run(Role::Server, data);
+    frames::run(Role::Server, data, false);
 }
 
 /// [`frame_server`] for the other direction: a server's bytes into a client.
 pub fn frame_client(data: &[u8]) {
-    frames::run(Role::Client, data);
+    frames::run(Role::Client, data, false);
+}
+
+/// [`frame_server`] with permessage-deflate (RFC 7692) agreed: the input
+/// starts with three bytes of parameters ([`deflate_input`]: window bits
+/// 8–15 and context takeover each way, level, memory level, threshold),
+/// then a [`frame_input`]. Checks, besides [`frame_server`]'s (less the
+/// frame decoder alone): decompressed bytes count against the limits as
+/// they stream in; memory stays within the limits plus one step of output
+/// (and, streamed, never holds a message); every compressed message
+/// delivered is what an independent DEFLATE decoder (`inflate.rs`) makes
+/// of the wire, and one refused as invalid data is one that decoder
+/// refuses too.
+pub fn frame_deflate_server(data: &[u8]) {
+    frames::run(Role::Server, data, true);
+}
+
+/// [`frame_deflate_server`] for the other direction: a server's bytes into a client.
+pub fn frame_deflate_client(data: &[u8]) {
+    frames::run(Role::Client, data, true);
 }
 
 /// API calls on a client and a server interleaved with delivery of their
@@ -79,7 +105,17 @@ pub fn connection_ops(data: &[u8]) {
 /// independent parser, then decoded by the other role from reads of one size;
 /// see [`roundtrip_input`].
 pub fn roundtrip(data: &[u8]) {
-    roundtrip::run(data);
+    roundtrip::run(data, false);
+}
+
+/// [`roundtrip`] with permessage-deflate agreed by both sides: three bytes
+/// of parameters ([`deflate_input`]), then a [`roundtrip_input`]. Also
+/// checks that exactly the right messages are compressed (RSV1 on their
+/// first frame only), that the sender's DEFLATE keeps to the agreed window
+/// and context takeover and ends each message on a block boundary (read by
+/// the independent decoder), and that the receiver gets every message back.
+pub fn roundtrip_deflate(data: &[u8]) {
+    roundtrip::run(data, true);
 }
 
 /// Arbitrary bytes into the server's `RequestParser`, split by the first byte.

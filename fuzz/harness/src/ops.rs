@@ -426,7 +426,7 @@ pub(super) fn run(data: &[u8]) {
     // that may follow it on the wire (§5.5.2) are not among its items.
     for (i, side) in sides.iter().enumerate() {
         let client = i == 0;
-        let mut items = wire_items(&parse_frames(&side.wire, client, false));
+        let mut items = wire_items(&parse_frames(&side.wire, client, false), None);
         if let Some(close) = items.iter().position(|i| matches!(i, Item::Close(_))) {
             items.truncate(close + 1);
         }

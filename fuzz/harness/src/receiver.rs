@@ -4,6 +4,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use rfc6455::connection::State;
+use rfc6455::extension::Negotiated;
 use rfc6455::frame::MAX_HEADER_LEN;
 use rfc6455::{CloseCode, Config, Connection, Error, Event, Message, MessageKind, Role};
 
@@ -51,6 +52,10 @@ pub(super) struct Receiver {
     pub(super) fed: usize,
     pub(super) errors: usize,
     pub(super) flip: bool,
+    /// Events allowed per byte received: 1, or more when a byte may
+    /// decompress into several events' worth (at most 1032 bytes, and a
+    /// decompressed event carries at least 1 KiB unless its chunk ran out).
+    pub(super) events_per_byte: usize,
 }
 
 impl Receiver {
@@ -65,6 +70,19 @@ impl Receiver {
             fed: 0,
             errors: 0,
             flip: false,
+            events_per_byte: 1,
+        }
+    }
+
+    /// The receiver with `negotiated` extensions applied (permessage-deflate).
+    pub(super) fn with_extensions(self, negotiated: &Negotiated) -> Self {
+        let conn = self.conn.with_extensions(negotiated);
+        assert_eq!(conn.extensions(), negotiated);
+        super::touch::negotiated(conn.extensions());
+        Self {
+            conn,
+            events_per_byte: if negotiated.is_empty() { 1 } else { 4 },
+            ..self
         }
     }
 
@@ -120,7 +138,7 @@ impl Receiver {
                 Err(e) => break Some(e),
             }
             assert!(
-                self.polls <= self.fed + 2,
+                self.polls <= self.events_per_byte * self.fed + 2,
                 "more events than bytes received"
             );
         };
@@ -160,6 +178,8 @@ impl Receiver {
                 let (k, bytes) = self.partial.get_or_insert_with(|| (kind, Vec::new()));
                 assert_eq!(*k, kind, "kind changed within a message");
                 bytes.extend_from_slice(payload);
+                // The limit holds as the message streams in, not only at its end.
+                assert!(bytes.len() <= self.conn.config().get_max_message_size());
                 if !is_last {
                     return Ok(true);
                 }

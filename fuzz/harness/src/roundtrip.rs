@@ -3,9 +3,11 @@
 use std::vec::Vec;
 
 use super::FRAGMENT_SIZES;
+use super::inflate::Inflater;
 use super::input::{Input, kind_of, pattern_bytes, pattern_text};
 use super::receiver::{CONTROL_FRAME, Item, Mode, Receiver};
-use super::wire::{parse_frames, wire_items};
+use super::wire::{WireFrame, parse_frames, wire_items};
+use rfc6455::extension::{DeflateParams, Negotiated};
 use rfc6455::{Config, Connection, MessageKind, Role};
 
 /// One message of a [`roundtrip`](fn@super::roundtrip) input, with generated content.
@@ -58,8 +60,18 @@ pub const READ_SIZES: [usize; 8] = [0, 1, 2, 3, 7, 14, 125, 4096];
 /// by `send_fragment`, with Pings between fragments), checks each command's
 /// frames against the reference parser, and checks that the other role decodes
 /// the same messages from the wire cut into reads of one size.
-pub(super) fn run(data: &[u8]) {
+///
+/// `deflate`: the input starts with permessage-deflate's parameters
+/// ([`deflate_input`](super::deflate_input)), which both sides use. Then
+/// also: the sender compresses exactly the messages it should (whole ones
+/// from the threshold on, streamed ones always, none with a window zlib
+/// cannot make), marks only their first frame, and what it writes is
+/// DEFLATE that the reference decoder reads back, message by message,
+/// within the agreed window and with its context kept or not as agreed.
+pub(super) fn run(data: &[u8], deflate: bool) {
     let mut input = Input(data);
+    let deflate = deflate.then(|| super::deflate::read_config(&mut input));
+    let params = deflate.as_ref().map(DeflateParams::new);
     let flags = input.byte();
     let (sender_role, receiver_role) = if flags & 1 != 0 {
         (Role::Server, Role::Client)
@@ -68,9 +80,27 @@ pub(super) fn run(data: &[u8]) {
     };
     let fragment_size = FRAGMENT_SIZES[usize::from((flags >> 1) & 7)];
     let config = Config::default().fragment_size(fragment_size);
-    let mut sender = Connection::with_mask_seed(sender_role, config, [0xA5; 32]);
+    let negotiated = params.map_or_else(Negotiated::default, Negotiated::with_deflate);
+    let mut sender =
+        Connection::with_mask_seed(sender_role, config, [0xA5; 32]).with_extensions(&negotiated);
+    assert_eq!(sender.extensions(), &negotiated);
+    // The sender's compressor as agreed, and whether it compresses at all
+    // (zlib makes no 8-bit window: such a side sends every message plain).
+    let (bits, reset) = params.map_or((15, false), |p| {
+        super::deflate::peer_compressor(&p, receiver_role)
+    });
+    let compressing = params.is_some() && bits >= 9;
+    let threshold = deflate.map_or(usize::MAX, |c| c.get_threshold());
     let mut expected = Vec::new();
     let mut wire = Vec::new();
+    let masked = sender_role == Role::Client;
+    let mut sent = |conn: &mut Connection| {
+        let out = conn.poll_output().to_vec();
+        conn.advance_output(out.len()).expect("advance");
+        let parsed = parse_frames(&out, masked, true);
+        wire.extend_from_slice(&out);
+        parsed
+    };
     while !input.is_empty() {
         let tag = input.byte();
         // Random large sizes cost time and find nothing that the edges do not.
@@ -82,21 +112,19 @@ pub(super) fn run(data: &[u8]) {
         };
         let seed = input.byte();
         let cuts = input.bytes(usize::from((tag >> 3) & 7));
-        let masked = sender_role == Role::Client;
-        let mut sent = |conn: &mut Connection, item: Item, frames: usize| {
-            let out = conn.poll_output().to_vec();
-            conn.advance_output(out.len()).expect("advance");
-            let parsed = parse_frames(&out, masked, true);
-            assert_eq!(parsed.len(), frames, "frames for {item:?}");
-            wire.extend_from_slice(&out);
-            parsed
+        let binary = |len| {
+            if params.is_some() {
+                repeating_bytes(len, seed)
+            } else {
+                pattern_bytes(len, seed)
+            }
         };
         match tag & 3 {
             kind @ (0 | 1) if cuts.is_empty() => {
                 let item = if kind == 0 {
                     Item::Text(pattern_text(len, seed))
                 } else {
-                    Item::Binary(pattern_bytes(len, seed))
+                    Item::Binary(binary(len))
                 };
                 let (kind, bytes) = match &item {
                     Item::Text(t) => (MessageKind::Text, t.as_bytes()),
@@ -108,17 +136,25 @@ pub(super) fn run(data: &[u8]) {
                     MessageKind::Binary => sender.send_binary(bytes),
                 }
                 .expect("send");
-                // §5.4: split into frames of `fragment_size`, only the last with FIN.
+                let frames = sent(&mut sender);
+                let compressed = compressing && bytes.len() >= threshold;
+                // §5.4: split into frames of `fragment_size`, only the last
+                // with FIN; RFC 7692 §6.1: RSV1 on the first if compressed.
+                let total: usize = frames.iter().map(|f| f.payload.len()).sum();
+                if !compressed {
+                    assert_eq!(total, bytes.len());
+                }
                 let size = fragment_size.unwrap_or(usize::MAX);
-                let count = if bytes.len() > size {
-                    bytes.len().div_ceil(size)
+                let count = if total > size {
+                    total.div_ceil(size)
                 } else {
                     1
                 };
-                let frames = sent(&mut sender, item.clone(), count);
+                assert_eq!(frames.len(), count, "frames for {item:?}");
                 for (i, f) in frames.iter().enumerate() {
                     assert_eq!(f.fin, i + 1 == count);
                     assert_eq!(f.opcode == 0, i > 0);
+                    assert_eq!(f.rsv1, compressed && i == 0, "RSV1 of frame {i}");
                     assert!(f.payload.len() <= size);
                 }
                 expected.push(item);
@@ -127,7 +163,7 @@ pub(super) fn run(data: &[u8]) {
                 let kind = kind_of(kind == 1);
                 let bytes = match kind {
                     MessageKind::Text => pattern_text(len, seed).into_bytes(),
-                    MessageKind::Binary => pattern_bytes(len, seed),
+                    MessageKind::Binary => binary(len),
                 };
                 let mut rest = bytes.as_slice();
                 for (i, &cut) in cuts.iter().enumerate() {
@@ -142,12 +178,18 @@ pub(super) fn run(data: &[u8]) {
                     sender
                         .send_fragment(kind, piece, is_last)
                         .expect("fragment");
-                    let frames = sent(&mut sender, Item::Binary(piece.to_vec()), 1);
-                    assert_eq!(frames[0].payload, piece);
-                    assert_eq!((frames[0].fin, frames[0].opcode == 0), (is_last, i > 0));
+                    let frames = sent(&mut sender);
+                    assert_eq!(frames.len(), 1, "one frame per fragment");
+                    let f = &frames[0];
+                    // Streamed messages are always compressed, if at all.
+                    if !compressing {
+                        assert_eq!(f.payload, piece);
+                    }
+                    assert_eq!((f.fin, f.opcode == 0), (is_last, i > 0));
+                    assert_eq!(f.rsv1, compressing && i == 0, "RSV1 of fragment {i}");
                     if tag & 0x40 != 0 && !is_last {
                         sender.send_ping(&[seed]).expect("ping");
-                        sent(&mut sender, Item::Ping(Vec::from([seed])), 1);
+                        assert_eq!(sent(&mut sender).len(), 1);
                         expected.push(Item::Ping(Vec::from([seed])));
                     }
                 }
@@ -162,12 +204,19 @@ pub(super) fn run(data: &[u8]) {
                     sender.send_pong(&payload).expect("pong");
                     expected.push(Item::Pong(payload.clone()));
                 }
-                sent(&mut sender, Item::Ping(payload), 1);
+                let frames: Vec<WireFrame> = sent(&mut sender);
+                assert_eq!(frames.len(), 1);
+                assert!(!frames[0].rsv1);
             }
         }
     }
+    // The wire, read by the reference parser and decoder, holds the messages.
+    let mut inflater = params.map(|_| Inflater::new(bits, reset));
     assert_eq!(
-        wire_items(&parse_frames(&wire, sender_role == Role::Client, true)),
+        wire_items(
+            &parse_frames(&wire, sender_role == Role::Client, true),
+            inflater.as_mut()
+        ),
         expected
     );
     let mode = if flags & 0x10 != 0 {
@@ -175,7 +224,8 @@ pub(super) fn run(data: &[u8]) {
     } else {
         Mode::Messages
     };
-    let mut rx = Receiver::new(receiver_role, Config::default(), mode, false);
+    let mut rx =
+        Receiver::new(receiver_role, Config::default(), mode, false).with_extensions(&negotiated);
     // Tiny reads of a large wire cost much and find nothing more: at most
     // 4096 reads (a 64 KiB message still splits its header and payload).
     let read = match READ_SIZES[usize::from(flags >> 5)] {
@@ -183,13 +233,16 @@ pub(super) fn run(data: &[u8]) {
         n => n.max(wire.len() / 4096),
     };
     let largest = expected.iter().map(item_len).max().unwrap_or(0);
+    // Decompressing: one step of output (32 KiB) more.
+    let step = if params.is_some() { 32 * 1024 } else { 0 };
     for chunk in wire.chunks(if read == 0 { wire.len().max(1) } else { read }) {
         rx.feed(chunk);
         if let Some(e) = rx.drain() {
             panic!("honest sender caused {e}");
         }
         // As in `frames`: assembly buffers and a whole frame, each doubled.
-        let bound = 6 * largest + 2 * (read.max(4096) + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME;
+        let bound =
+            6 * largest + 2 * (read.max(4096) + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME + step;
         let bound = if read == 0 {
             bound + 2 * wire.len()
         } else {
@@ -198,6 +251,34 @@ pub(super) fn run(data: &[u8]) {
         assert!(rx.conn.buffered_capacity() <= bound, "receiver memory");
     }
     assert_eq!(rx.items, expected, "decoded messages differ");
+}
+
+/// Bytes that repeat at distances up to 32 KiB: noise with copies of what
+/// came before, so that a compressor's window (and the agreed limit on it)
+/// decides what it finds.
+fn repeating_bytes(len: usize, seed: u8) -> Vec<u8> {
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let r = next();
+        if out.len() > 16 && r % 4 == 0 {
+            // A copy of 3 to 258 bytes from up to 32 KiB back.
+            let dist = 1 + (next() as usize) % out.len().min(32 * 1024);
+            let n = (3 + (r >> 8) as usize % 256).min(len - out.len());
+            for _ in 0..n {
+                out.push(out[out.len() - dist]);
+            }
+        } else {
+            out.push(r as u8);
+        }
+    }
+    out
 }
 
 pub(super) fn item_len(item: &Item) -> usize {

@@ -7,7 +7,7 @@
 use std::error::Error as _;
 use std::format;
 
-use rfc6455::extension::Negotiated;
+use rfc6455::extension::{DeflateConfig, DeflateParams, Negotiated};
 use rfc6455::handshake::{
     Acceptance, Extension, Header, HttpRequest, HttpResponse, TokenError, parse_extensions,
     parse_token_list,
@@ -139,15 +139,52 @@ pub(crate) fn negotiated(n: &Negotiated) {
     debug(n);
     let _ = n.is_empty();
     if let Some(p) = n.deflate() {
-        debug(p);
         assert!(!n.is_empty());
-        let _ = (
+        deflate_params(p);
+    }
+}
+
+/// This side's permessage-deflate settings: every getter in its range, and
+/// the parameters made from them (as if agreed) equal to them.
+pub(crate) fn deflate_config(c: &DeflateConfig) {
+    debug(c);
+    let windows = [
+        c.get_server_max_window_bits(),
+        c.get_client_max_window_bits(),
+    ];
+    for bits in windows {
+        assert!((8..=15).contains(&bits), "{c:?}");
+    }
+    assert!(c.get_compression_level() <= 9, "{c:?}");
+    assert!((1..=9).contains(&c.get_mem_level()), "{c:?}");
+    let _ = c.get_threshold();
+    let p = DeflateParams::new(c);
+    deflate_params(&p);
+    assert_eq!(
+        (
             p.server_no_context_takeover(),
             p.client_no_context_takeover(),
-        );
-        for bits in [p.server_max_window_bits(), p.client_max_window_bits()] {
-            assert!((8..=15).contains(&bits), "{p:?}");
-        }
+            p.server_max_window_bits(),
+            p.client_max_window_bits(),
+        ),
+        (
+            c.get_server_no_context_takeover(),
+            c.get_client_no_context_takeover(),
+            windows[0],
+            windows[1],
+        )
+    );
+}
+
+/// Agreed permessage-deflate parameters.
+pub(crate) fn deflate_params(p: &DeflateParams) {
+    debug(p);
+    let _ = (
+        p.server_no_context_takeover(),
+        p.client_no_context_takeover(),
+    );
+    for bits in [p.server_max_window_bits(), p.client_max_window_bits()] {
+        assert!((8..=15).contains(&bits), "{p:?}");
     }
 }
 

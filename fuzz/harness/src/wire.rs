@@ -2,6 +2,7 @@
 
 use std::vec::Vec;
 
+use super::inflate::Inflater;
 use super::input::kind_of;
 use super::receiver::Item;
 use rfc6455::{CloseCode, MessageKind};
@@ -9,6 +10,8 @@ use rfc6455::{CloseCode, MessageKind};
 /// A frame as the reference parser saw it, unmasked.
 pub(super) struct WireFrame {
     pub(super) fin: bool,
+    /// RSV1: permessage-deflate's mark, on a compressed message's first frame.
+    pub(super) rsv1: bool,
     pub(super) opcode: u8,
     pub(super) payload: Vec<u8>,
 }
@@ -64,6 +67,7 @@ fn body(wire: &[u8], h: &Head) -> Option<(WireFrame, usize)> {
     let payload = body.iter().enumerate().map(|(i, b)| b ^ h.key[i % 4]);
     let frame = WireFrame {
         fin: h.b0 & 0x80 != 0,
+        rsv1: h.b0 & 0x40 != 0,
         opcode: h.b0 & 0x0F,
         payload: payload.collect(),
     };
@@ -71,13 +75,18 @@ fn body(wire: &[u8], h: &Head) -> Option<(WireFrame, usize)> {
 }
 
 /// Parses one frame at the start of `wire` byte by byte, as §5.2 draws it,
-/// without `frame::FrameHeader`. Panics on what this crate must never write;
-/// `None` if the frame is incomplete.
+/// without `frame::FrameHeader`. Panics on what this crate must never write
+/// (RSV1 only on a message's first frame; [`wire_items`] says whether it may
+/// be there at all); `None` if the frame is incomplete.
 pub(super) fn parse_frame(wire: &[u8], masked: bool) -> Option<(WireFrame, usize)> {
     let h = head(wire, masked)?;
-    assert_eq!(h.b0 & 0x70, 0, "RSV bits set");
-    assert_eq!(h.b1 & 0x80 != 0, masked, "mask bit wrong for the role");
     let opcode = h.b0 & 0x0F;
+    assert_eq!(h.b0 & 0x30, 0, "RSV2 or RSV3 set");
+    assert!(
+        h.b0 & 0x40 == 0 || matches!(opcode, 1 | 2),
+        "RSV1 on opcode {opcode}"
+    );
+    assert_eq!(h.b1 & 0x80 != 0, masked, "mask bit wrong for the role");
     assert!(matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10), "opcode {opcode}");
     if h.extended > 0 {
         let least = if h.extended == 2 { 126 } else { 65536 };
@@ -110,9 +119,14 @@ pub(super) fn parse_frames(mut wire: &[u8], masked: bool, exact: bool) -> Vec<Wi
 
 /// Reassembles frames into items as a peer would (§5.4); asserts the order
 /// rules, valid text and close bodies, and that only Pongs follow a Close.
-pub(super) fn wire_items(frames: &[WireFrame]) -> Vec<Item> {
+/// With `inflater` (permessage-deflate, as the sender agreed it), messages
+/// marked with RSV1 are decompressed by it and must be valid DEFLATE, end
+/// on a block boundary (RFC 7692 §7.2.1) and keep within the agreed
+/// window; without, RSV1 may not appear.
+pub(super) fn wire_items(frames: &[WireFrame], mut inflater: Option<&mut Inflater>) -> Vec<Item> {
     let mut items = Vec::new();
     let mut message: Option<(MessageKind, Vec<u8>)> = None;
+    let mut compressed = false;
     let mut closed = false;
     for f in frames {
         // §5.5.2: a Pong may follow our Close (a Ping is answered until the
@@ -123,14 +137,26 @@ pub(super) fn wire_items(frames: &[WireFrame]) -> Vec<Item> {
             0..=2 => {
                 let (_, data) = match (f.opcode, &mut message) {
                     (0, Some(m)) => m,
-                    (1 | 2, None) => message.insert((kind_of(f.opcode == 2), Vec::new())),
+                    (1 | 2, None) => {
+                        compressed = f.rsv1;
+                        assert!(!compressed || inflater.is_some(), "RSV1 without deflate");
+                        message.insert((kind_of(f.opcode == 2), Vec::new()))
+                    }
                     _ => panic!("data frames out of order"),
                 };
                 data.extend_from_slice(&f.payload);
                 if !f.fin {
                     continue;
                 }
-                let (kind, data) = message.take().expect("message in progress");
+                let (kind, mut data) = message.take().expect("message in progress");
+                if compressed {
+                    let inflater = inflater.as_deref_mut().expect("deflate");
+                    let d = inflater.message(&data, true, usize::MAX).expect("model");
+                    assert!(!d.corrupt, "invalid DEFLATE data: {data:02x?}");
+                    assert!(d.clean, "message ends inside a block: {data:02x?}");
+                    assert!(!d.far, "distance beyond the agreed window");
+                    data = d.data;
+                }
                 Item::data(kind, data)
             }
             9 => Item::Ping(f.payload.clone()),

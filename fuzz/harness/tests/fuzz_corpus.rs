@@ -17,8 +17,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use rfc6455::MessageKind::{Binary, Text};
+use rfc6455::extension::DeflateConfig;
 use rfc6455_fuzz_harness::{
-    FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, flags, frame_input, ops_input, roundtrip_input,
+    FRAGMENT_SIZES, LIMITS, Op, RoundtripMessage, TARGETS, deflate_input, deflate_zeros, flags,
+    frame_input, ops_input, roundtrip_input,
 };
 
 fn fuzz_dir() -> PathBuf {
@@ -121,13 +123,100 @@ fn seed_corpus_is_current() {
         }
     }
     assert!(
-        seeds.len() < 128 && total < 1 << 20,
+        seeds.len() < 192 && total < 1 << 20,
         "keep the seed corpus small"
     );
     assert!(
         stale.is_empty(),
         "seed files differ from seeds(); run RFC6455_WRITE_SEEDS=1 cargo test -p rfc6455-fuzz-harness --test fuzz_corpus: {stale:#?}"
     );
+}
+
+/// What each permessage-deflate frame seed is for, checked on a connection
+/// of its own (the targets check only invariants): the RFC 7692 examples
+/// decode to "Hello", each invalid input gets its close code, and each bomb
+/// gets 1009 while the connection holds a few hundred KiB at most, however
+/// much the input would make.
+#[test]
+fn deflate_seeds_reach_their_outcomes() {
+    use rfc6455::error::LimitError;
+    use rfc6455::extension::{DeflateParams, Negotiated};
+    use rfc6455::{Config, Connection, Error, Event, Role};
+
+    for (role, mask) in [(Role::Server, Some(KEY)), (Role::Client, None)] {
+        for (name, config, limits, _, wire) in deflate_wire_seeds(mask) {
+            let (frame_limit, message_limit) = (
+                LIMITS[usize::from(limits & 15)],
+                LIMITS[usize::from(limits >> 4)],
+            );
+            let settings = Config::default()
+                .max_frame_size(frame_limit)
+                .max_message_size(message_limit);
+            let negotiated = Negotiated::with_deflate(DeflateParams::new(&config));
+            let mut conn = Connection::new(role, settings).with_extensions(&negotiated);
+            let (mut messages, mut partial, mut error, mut held) = (vec![], vec![], None, 0);
+            for chunk in wire.chunks(4096) {
+                conn.receive(chunk);
+                loop {
+                    match conn.poll_event() {
+                        Ok(Some(Event::Data {
+                            payload, is_last, ..
+                        })) => {
+                            partial.extend_from_slice(payload);
+                            assert!(partial.len() <= message_limit, "{name}");
+                            if is_last {
+                                messages.push(std::mem::take(&mut partial));
+                            }
+                        }
+                        Ok(Some(_)) => {}
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                held = held.max(conn.buffered_capacity());
+                if error.is_some() {
+                    break;
+                }
+            }
+            let code = error.as_ref().and_then(|e| e.close_code()).map(u16::from);
+            let hello = || b"Hello".to_vec();
+            let (want, want_code): (Vec<Vec<u8>>, Option<u16>) = match name {
+                "rfc7692-7.2.3.2-takeover" | "rfc7692-7.2.3.4-bfinal" => {
+                    (vec![hello(), hello()], None)
+                }
+                "rfc7692-7.2.3.2-context-not-agreed" => (vec![hello()], Some(1007)),
+                n if n.starts_with("rfc7692-7.2.3.6") => (vec![vec![], vec![], hello()], None),
+                n if n.starts_with("rfc7692") => (vec![hello()], None),
+                "ping-between-compressed-fragments" => (vec![hello()], None),
+                "empty-payload-then-hello" => (vec![vec![]], Some(1007)),
+                "uncompressed-between" => (vec![b"plain".to_vec(), hello(), vec![1, 2, 3]], None),
+                "rsv1-on-continuation" | "rsv1-on-ping" | "rsv2" => (vec![], Some(1002)),
+                "corrupt-btype-3" => (vec![], Some(1007)),
+                // zlib may decode it or not, depending on the reads.
+                "distance-beyond-window-8" => (messages.clone(), code),
+                "distance-within-window-9" => (vec![messages[0].clone(); 2], None),
+                "truncated-eof" => (vec![], None),
+                "zeros-1mib-at-limit" => (vec![vec![0; 1 << 20]], Some(1009)),
+                n if n.starts_with("bomb") => (vec![], Some(1009)),
+                other => panic!("no outcome for {other}"),
+            };
+            assert_eq!(code, want_code, "{name}: {error:?}");
+            assert!(messages == want, "{name}: {} messages", messages.len());
+            if name.starts_with("bomb") {
+                let limit = frame_limit.min(message_limit);
+                let want = if frame_limit < message_limit {
+                    LimitError::DecompressedFrameTooLarge { limit }
+                } else {
+                    LimitError::MessageTooLarge { limit }
+                };
+                assert_eq!(error, Some(Error::Limit(want)), "{name}");
+                assert!(held < 256 * 1024, "{name}: held {held} bytes");
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -298,7 +387,344 @@ fn seeds() -> BTreeMap<(String, String), Vec<u8>> {
             roundtrip_input(f, &messages),
         );
     }
+    for (target, mask) in [
+        ("frame_deflate_server", Some(KEY)),
+        ("frame_deflate_client", None),
+    ] {
+        for (i, (name, config, limits, reading, wire)) in
+            deflate_wire_seeds(mask).into_iter().enumerate()
+        {
+            let (f, splits): (u8, &[u8]) = match reading {
+                Reading::Varied => match i % 4 {
+                    0 => (0, &[]),
+                    1 => (flags::MESSAGES, &[0]),
+                    2 => (flags::READ_BUF, &[2, 6]),
+                    _ => (flags::MESSAGES | flags::NEVER_WRITE, &[124, 0, 13]),
+                },
+                Reading::Eof => (flags::EOF, &[1]),
+                Reading::Events4k => (flags::READ_BUF, &[]),
+                Reading::Messages4k => (flags::MESSAGES, &[255, 255, 255, 255]),
+            };
+            let mut bytes = deflate_input(&config).to_vec();
+            bytes.extend(frame_input(f, limits, (false, false), splits, &wire));
+            add(target, format!("seed-{name}"), bytes);
+        }
+    }
+    for (name, config, f, messages) in roundtrip_deflate_seeds() {
+        let mut bytes = deflate_input(&config).to_vec();
+        bytes.extend(roundtrip_input(f, &messages));
+        add("roundtrip_deflate", format!("seed-{name}"), bytes);
+    }
     out
+}
+
+/// How a deflate frame seed is read.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// As `seeds()` varies the plain wire seeds.
+    Varied,
+    /// One byte at a time, then EOF.
+    Eof,
+    /// Streamed (`poll_event`) through `read_buf`, 4 KiB reads.
+    Events4k,
+    /// Whole messages (`poll_message`), reads of 256 bytes.
+    Messages4k,
+}
+
+/// RFC 7692 §7.2.3.1: "Hello" compressed (with a 15-bit window).
+const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+/// The limits byte for a frame limit and a message limit from `LIMITS`.
+fn limits(frame: usize, message: usize) -> u8 {
+    let at = |n| LIMITS.iter().position(|&l| l == n).unwrap() as u8;
+    at(frame) | (at(message) << 4)
+}
+
+/// permessage-deflate seeds for one direction: RFC 7692 §7.2.3's examples,
+/// the RSV rules of §6, invalid data, a window or a context the peer did
+/// not keep to, and decompression bombs against the limits:
+/// `(name, settings both sides agreed, limits, reading, wire)`.
+fn deflate_wire_seeds(
+    mask: Option<[u8; 4]>,
+) -> Vec<(&'static str, DeflateConfig, u8, Reading, Vec<u8>)> {
+    let f = |first: u8, payload: &[u8]| frame(first, payload.len() as u64, mask, payload);
+    let cat = |parts: &[Vec<u8>]| parts.concat();
+    let l = DEFAULT_LIMITS;
+    let ours = DeflateConfig::default();
+    let rfc = ours.server_max_window_bits(15).client_max_window_bits(15);
+    let lean = DeflateConfig::default()
+        .server_max_window_bits(9)
+        .client_max_window_bits(9)
+        .server_no_context_takeover(true)
+        .client_no_context_takeover(true);
+    let tiny = ours.server_max_window_bits(8).client_max_window_bits(8);
+    let v = Reading::Varied;
+    // 300 stored bytes, then a fixed block copying 3 from 300 back: beyond
+    // a 256-byte window (8 bits), which zlib may or may not notice.
+    let mut far = vec![0x00, 0x2c, 0x01, 0xd3, 0xfe];
+    far.extend((0..300u32).map(|i| (i * 7) as u8));
+    far.extend([0x02, 0x86, 0x15, 0x00]);
+    let mib = 1 << 20;
+    let zeros_16m = deflate_zeros(16 * mib);
+    let zeros_1m = deflate_zeros(mib);
+    let fragmented_bomb: Vec<Vec<u8>> = zeros_1m
+        .chunks(zeros_1m.len().div_ceil(8))
+        .enumerate()
+        .map(|(i, c)| {
+            let last = (i + 1) * zeros_1m.len().div_ceil(8) >= zeros_1m.len();
+            let first = if i == 0 { 0x42 } else { 0x00 };
+            f(first | if last { 0x80 } else { 0 }, c)
+        })
+        .collect();
+    vec![
+        ("rfc7692-7.2.3.1-hello", rfc, l, v, f(0xc1, &HELLO)),
+        (
+            "rfc7692-7.2.3.1-fragmented",
+            rfc,
+            l,
+            v,
+            cat(&[f(0x41, &HELLO[..3]), f(0x80, &HELLO[3..])]),
+        ),
+        (
+            "rfc7692-7.2.3.2-takeover",
+            rfc,
+            l,
+            v,
+            cat(&[f(0xc1, &HELLO), f(0xc1, &[0xf2, 0x00, 0x11, 0x00, 0x00])]),
+        ),
+        (
+            // The same two messages where neither side keeps its context:
+            // the second refers to nothing (1007).
+            "rfc7692-7.2.3.2-context-not-agreed",
+            lean,
+            l,
+            v,
+            cat(&[f(0xc1, &HELLO), f(0xc1, &[0xf2, 0x00, 0x11, 0x00, 0x00])]),
+        ),
+        (
+            "rfc7692-7.2.3.3-stored",
+            rfc,
+            l,
+            v,
+            f(
+                0xc1,
+                &[
+                    0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+                ],
+            ),
+        ),
+        (
+            // BFINAL ends the stream; the next message starts a new one.
+            "rfc7692-7.2.3.4-bfinal",
+            rfc,
+            l,
+            v,
+            cat(&[
+                f(0xc1, &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00]),
+                f(0xc1, &HELLO),
+            ]),
+        ),
+        (
+            "rfc7692-7.2.3.5-two-blocks",
+            rfc,
+            l,
+            v,
+            f(
+                0xc1,
+                &[
+                    0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+                ],
+            ),
+        ),
+        (
+            "rfc7692-7.2.3.6-empty",
+            ours,
+            l,
+            v,
+            cat(&[f(0xc1, &[0x00]), f(0xc2, &[0x00]), f(0xc1, &HELLO)]),
+        ),
+        (
+            // No payload at all: the tail starts a stored block that the
+            // next message continues.
+            "empty-payload-then-hello",
+            rfc,
+            l,
+            v,
+            cat(&[f(0xc1, b""), f(0xc1, &HELLO)]),
+        ),
+        (
+            "uncompressed-between",
+            ours,
+            l,
+            v,
+            cat(&[f(0x81, b"plain"), f(0xc1, &HELLO), f(0x82, &[1, 2, 3])]),
+        ),
+        (
+            "ping-between-compressed-fragments",
+            rfc,
+            l,
+            v,
+            cat(&[
+                f(0x41, &HELLO[..2]),
+                f(0x89, b"p"),
+                f(0x00, b""),
+                f(0x80, &HELLO[2..]),
+            ]),
+        ),
+        (
+            "rsv1-on-continuation",
+            ours,
+            l,
+            v,
+            cat(&[f(0x01, b"He"), f(0xc0, b"llo")]),
+        ),
+        ("rsv1-on-ping", ours, l, v, f(0xc9, b"")),
+        ("rsv2", ours, l, v, f(0xa1, &HELLO)),
+        ("corrupt-btype-3", ours, l, v, f(0xc2, &[0xff, 0xff])),
+        ("distance-beyond-window-8", tiny, l, v, f(0xc2, &far)),
+        (
+            "distance-within-window-9",
+            lean,
+            l,
+            v,
+            cat(&[f(0xc2, &far), f(0xc2, &far)]),
+        ),
+        (
+            "truncated-eof",
+            rfc,
+            l,
+            Reading::Eof,
+            f(0xc1, &HELLO)[..7].to_vec(),
+        ),
+        (
+            // 16 MiB of zeros in 16 KiB, against a 64 KiB message limit: 1009.
+            "bomb-16mib-message-limit-64k-events",
+            lean,
+            limits(16 * mib, 65536),
+            Reading::Events4k,
+            f(0xc2, &zeros_16m),
+        ),
+        (
+            "bomb-16mib-message-limit-64k-messages",
+            ours,
+            limits(16 * mib, 65536),
+            Reading::Messages4k,
+            f(0xc2, &zeros_16m),
+        ),
+        (
+            // The frame's 16 KiB pass a 64 KiB frame limit; what they make does not.
+            "bomb-16mib-frame-limit-64k",
+            tiny,
+            limits(65536, 64 * mib),
+            Reading::Events4k,
+            f(0xc2, &zeros_16m),
+        ),
+        (
+            "bomb-1mib-fragmented-message-limit-64k",
+            rfc,
+            limits(16 * mib, 65536),
+            Reading::Messages4k,
+            fragmented_bomb.concat(),
+        ),
+        (
+            // Exactly the limit is delivered; one byte more is not.
+            "zeros-1mib-at-limit",
+            ours,
+            limits(16 * mib, mib),
+            Reading::Messages4k,
+            cat(&[f(0xc2, &zeros_1m), f(0xc2, &deflate_zeros(mib + 1))]),
+        ),
+    ]
+}
+
+fn roundtrip_deflate_seeds() -> Vec<(&'static str, DeflateConfig, u8, Vec<RoundtripMessage>)> {
+    let m = |kind, len, fragments: &[u8], ping_between| {
+        let mut f = [0; 7];
+        f[..fragments.len()].copy_from_slice(fragments);
+        RoundtripMessage {
+            kind,
+            len,
+            seed: len as u8,
+            fragments: f,
+            fragment_count: fragments.len() as u8,
+            ping_between,
+        }
+    };
+    let lengths: Vec<RoundtripMessage> = [0, 1, 125, 126, 127, 65535, 65536]
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| m((i % 2) as u8, len, &[], false))
+        .collect();
+    let ours = DeflateConfig::default();
+    let lean = DeflateConfig::default()
+        .server_max_window_bits(9)
+        .client_max_window_bits(9)
+        .server_no_context_takeover(true)
+        .client_no_context_takeover(true);
+    let fragment_125 = (5 << 1) | 0x10 | (4 << 5);
+    vec![
+        ("lengths-client-to-server", ours, 0x00, lengths.clone()),
+        (
+            "lengths-server-to-client-lean-bytewise",
+            lean,
+            0x31,
+            lengths[..5].to_vec(),
+        ),
+        (
+            "window-8-sends-plain",
+            ours.server_max_window_bits(8).client_max_window_bits(8),
+            0x10,
+            vec![m(1, 300, &[], false), m(0, 40, &[10, 10], false)],
+        ),
+        (
+            "level-0-stored-blocks",
+            ours.compression_level(0),
+            0x01 | (4 << 5),
+            vec![m(1, 1000, &[], false), m(0, 200, &[], false)],
+        ),
+        (
+            "level-9-window-15-mem-9-fragment-size-125",
+            ours.compression_level(9)
+                .mem_level(9)
+                .server_max_window_bits(15)
+                .client_max_window_bits(15),
+            fragment_125,
+            vec![m(1, 65536, &[], false), m(0, 300, &[], false)],
+        ),
+        (
+            "threshold-126",
+            ours.threshold(126),
+            0x10,
+            vec![
+                m(0, 125, &[], false),
+                m(1, 126, &[], false),
+                m(1, 10, &[3, 3], false),
+            ],
+        ),
+        (
+            "send-fragment-with-pings",
+            ours,
+            0x01 | (6 << 5),
+            vec![
+                m(0, 40, &[1, 5, 0, 9], true),
+                m(1, 200, &[100], true),
+                m(2, 5, &[], false),
+                m(1, 0, &[0, 0], false),
+            ],
+        ),
+        (
+            "mixed-windows-no-server-takeover",
+            ours.server_max_window_bits(10)
+                .client_max_window_bits(14)
+                .server_no_context_takeover(true),
+            0x01 | (2 << 1),
+            vec![
+                m(1, 900, &[], false),
+                m(1, 900, &[], false),
+                m(3, 3, &[], false),
+            ],
+        ),
+    ]
 }
 
 fn ops_seeds() -> Vec<(&'static str, u8, u8, Vec<Op>)> {
