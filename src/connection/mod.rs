@@ -257,14 +257,9 @@ impl Connection {
             let is_server = self.role == Role::Server;
             let (bits, reset) = p.receiving(is_server);
             self.transform = Transform::deflate(Decompressor::new(bits, reset));
-            self.compress = match p.sending(is_server) {
-                (Some(bits), reset) => Compress::deflate(
-                    Compressor::new(bits, p.level(), p.mem_level(), reset),
-                    p.threshold(),
-                ),
-                // A window zlib cannot make: every message goes uncompressed.
-                (None, _) => Compress::default(),
-            };
+            let (bits, reset) = p.sending(is_server);
+            let compressor = Compressor::new(bits, p.level(), p.mem_level(), reset);
+            self.compress = Compress::deflate(compressor, p.threshold());
         }
         self.extensions = negotiated.clone();
         self

@@ -11,8 +11,8 @@
 --expect: the server must accept permessage-deflate, with these parameters
   (server_no_context_takeover=true, server_max_window_bits=9, ... as the client
   sees them after the handshake).
---server-compresses no: the server must send every message uncompressed (as ours does when
-  limited to server_max_window_bits=8, which zlib cannot compress with); default yes.
+--server-compresses no: the server must send every message uncompressed (for a server
+  configured with a threshold above the sizes sent); default yes.
 
 Prints the offer, the server's Sec-WebSocket-Extensions answer and the agreed
 parameters, then PASS/FAIL per scenario and 'N passed, M failed'; exit 1 on any

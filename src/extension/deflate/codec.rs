@@ -385,6 +385,51 @@ mod tests {
         assert!(!c.park());
     }
 
+    /// What a side limited to an 8-bit window sends (compressed with 9 bits)
+    /// never refers more than 256 bytes back: a decoder that has only the
+    /// last 256 bytes (its window, fed one output byte at a time so that
+    /// every reference resolves from it) decodes it. A 300-byte block
+    /// repeated stays out of reach, and nearer repeats are matched.
+    #[test]
+    fn an_8_bit_window_is_compressed_with_9_and_reaches_back_at_most_256() {
+        let mut x = 7u32;
+        let block: Vec<u8> = (0..300)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let mut message = block.repeat(8);
+        message.extend(b"near near near near near near near near".iter());
+        let mut c = Compressor::new(
+            crate::extension::deflate::MIN_COMPRESS_WINDOW_BITS,
+            9,
+            9,
+            false,
+        );
+        let mut wire = Vec::new();
+        c.compress(&message, true, &mut wire);
+        assert!(
+            wire.len() > 7 * block.len(),
+            "the 300-byte repeats were matched"
+        );
+        wire.extend_from_slice(&TAIL);
+        let mut d = Inflate::new(false, 8);
+        let (mut rest, mut out) = (&wire[..], Vec::new());
+        let mut byte = [0u8; 1];
+        while !rest.is_empty() {
+            let (in0, out0) = (d.total_in(), d.total_out());
+            d.decompress(rest, &mut byte, InflateFlush::NoFlush)
+                .expect("within an 8-bit window");
+            out.extend_from_slice(&byte[..(d.total_out() - out0) as usize]);
+            rest = &rest[(d.total_in() - in0) as usize..];
+            if d.total_out() == out0 && d.total_in() == in0 {
+                break;
+            }
+        }
+        assert_eq!(out, message);
+    }
+
     #[test]
     fn corrupt_input_is_an_error() {
         let mut d = Decompressor::new(15, false);

@@ -13,10 +13,13 @@ pub(crate) use params::{Params, parse_params};
 /// The extension token (RFC 7692 §7).
 pub(crate) const EXTENSION_NAME: &str = "permessage-deflate";
 
-/// The LZ77 window sizes zlib can compress with: 2^9 to 2^15 bytes. A
-/// 256-byte window (8) is valid on the wire (§7.1.2) and is decompressed, but
-/// zlib has never produced one; a side limited to 8 sends its messages
-/// uncompressed instead (§6: compression is per message and optional).
+/// The smallest window zlib compresses with: 2^9 bytes. A 256-byte window (8)
+/// is valid on the wire (§7.1.2), but zlib has never made one (it used 9 when
+/// asked for 8, and zlib-rs refuses 8 for raw DEFLATE). A side limited to 8
+/// compresses with 9 all the same, as zlib-based peers (Node's `ws`,
+/// Chromium) do: a zlib compressor never refers further back than its window
+/// minus `MIN_LOOKAHEAD` (262 bytes), which for 9 bits is 250 bytes, within
+/// the 256 the peer's decompressor keeps (`codec::tests` checks it).
 pub(crate) const MIN_COMPRESS_WINDOW_BITS: u8 = 9;
 
 /// This side's permessage-deflate policy: what it offers or accepts, and how
@@ -265,16 +268,16 @@ impl DeflateParams {
         self.client_max_window_bits
     }
 
-    /// This side's compressor: window bits (`None`: it may not compress, as
-    /// the window is below what zlib makes), and whether to drop its context
-    /// after each message.
-    pub(crate) fn sending(&self, is_server: bool) -> (Option<u8>, bool) {
+    /// This side's compressor: window bits (8 becomes 9, see
+    /// `MIN_COMPRESS_WINDOW_BITS`), and whether to drop its context after
+    /// each message.
+    pub(crate) fn sending(&self, is_server: bool) -> (u8, bool) {
         let (bits, reset) = if is_server {
             (self.server_max_window_bits, self.server_no_context_takeover)
         } else {
             (self.client_max_window_bits, self.client_no_context_takeover)
         };
-        ((bits >= MIN_COMPRESS_WINDOW_BITS).then_some(bits), reset)
+        (bits.max(MIN_COMPRESS_WINDOW_BITS), reset)
     }
 
     /// The peer's compressor, which this side's decompressor must match.
