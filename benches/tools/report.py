@@ -3,11 +3,14 @@
 of BENCHMARKS.md. Usage: python3 benches/tools/report.py [--peers] [target/criterion]
 
 --peers: only the codec cells, one compact table per group: ideal, rfc6455,
-base (benches/tools/ab.sh), tungstenite and fastwebsockets, with ratios."""
+base (benches/tools/ab.sh), tungstenite and fastwebsockets, with ratios.
+--deflate: only the permessage-deflate echo groups of benches/deflate.rs,
+rfc6455 against the zlib-rs limit."""
 import json, os, sys, glob, collections
 
-args = [a for a in sys.argv[1:] if a != "--peers"]
-peers = len(args) != len(sys.argv) - 1
+args = [a for a in sys.argv[1:] if a not in ("--peers", "--deflate")]
+peers = "--peers" in sys.argv[1:]
+deflate = "--deflate" in sys.argv[1:]
 root = args[0] if args else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
 res = {}
@@ -95,8 +98,34 @@ def peers_tables():
             print("| " + " | ".join(row) + " |")
         print()
 
+def deflate_tables():
+    """Median time per batch and payload MiB/s; ratios are throughput ratios."""
+    cells = [("rfc6455_text", "rfc6455 text"), ("rfc6455_binary", "rfc6455 binary"),
+             ("zlib_rs_limit", "zlib-rs limit"), ("zlib_rs_new_streams", "limit, new streams")]
+    for g in [g for g in groups if g.startswith("deflate_echo")]:
+        print(f"### `{g}` (median time per batch of ~1 MiB echoed; MiB/s of messages echoed)\n")
+        hdr = ["size"] + [n for _, n in cells] + ["text / limit", "binary / limit", "text / new streams"]
+        print("| " + " | ".join(hdr) + " |")
+        print("|" + " --- |" + " ---: |" * (len(hdr) - 1))
+        for v in sorted(groups[g], key=size_key):
+            k = lambda f: (g, f, v)
+            def cell(f):
+                if k(f) not in res:
+                    return "–"
+                ns, el, by = res[k(f)]
+                return f"{ns / 1e6:.2f} ms<br>{by / ns * 1e9 / 2**20:.1f} MiB/s"
+            row = [v] + [cell(f) for f, _ in cells]
+            row += [ratio(k("rfc6455_text"), k("zlib_rs_limit"), 0.9),
+                    ratio(k("rfc6455_binary"), k("zlib_rs_limit"), 0.9),
+                    ratio(k("rfc6455_text"), k("zlib_rs_new_streams"))]
+            print("| " + " | ".join(row) + " |")
+        print()
+
 if peers:
     peers_tables()
+    sys.exit(0)
+if deflate:
+    deflate_tables()
     sys.exit(0)
 
 # Masking
