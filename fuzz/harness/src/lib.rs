@@ -34,7 +34,7 @@ mod touch;
 mod wire;
 
 pub use deflate::{THRESHOLDS, deflate_input};
-pub use frames::{LIMITS, flags, frame_input};
+pub use frames::{DEFLATE_LIMITS, LIMITS, flags, frame_input};
 pub use inflate::deflate_zeros;
 pub use ops::{FRAGMENT_SIZES, Op, ops_input};
 pub use roundtrip::{READ_SIZES, RoundtripMessage, roundtrip_input};
@@ -75,7 +75,7 @@ pub fn frame_client(data: &[u8]) {
 /// [`frame_server`] with permessage-deflate (RFC 7692) agreed: the input
 /// starts with three bytes of parameters ([`deflate_input`]: window bits
 /// 8–15 and context takeover each way, level, memory level, threshold),
-/// then a [`frame_input`]. Checks, besides [`frame_server`]'s (less the
+/// then a [`frame_input`] (whose limits byte indexes [`DEFLATE_LIMITS`]). Checks, besides [`frame_server`]'s (less the
 /// frame decoder alone): decompressed bytes count against the limits as
 /// they stream in; memory stays within the limits plus one step of output
 /// (and, streamed, never holds a message); every compressed message

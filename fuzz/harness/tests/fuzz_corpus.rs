@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use rfc6455::MessageKind::{Binary, Text};
 use rfc6455::extension::DeflateConfig;
 use rfc6455_fuzz_harness::{
-    FRAGMENT_SIZES, LIMITS, Op, RoundtripMessage, TARGETS, deflate_input, deflate_zeros, flags,
-    frame_input, ops_input, roundtrip_input,
+    DEFLATE_LIMITS, FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, deflate_input, deflate_zeros,
+    flags, frame_input, ops_input, roundtrip_input,
 };
 
 fn fuzz_dir() -> PathBuf {
@@ -146,8 +146,8 @@ fn deflate_seeds_reach_their_outcomes() {
     for (role, mask) in [(Role::Server, Some(KEY)), (Role::Client, None)] {
         for (name, config, limits, _, wire) in deflate_wire_seeds(mask) {
             let (frame_limit, message_limit) = (
-                LIMITS[usize::from(limits & 15)],
-                LIMITS[usize::from(limits >> 4)],
+                DEFLATE_LIMITS[usize::from(limits & 15)],
+                DEFLATE_LIMITS[usize::from(limits >> 4)],
             );
             let settings = Config::default()
                 .max_frame_size(frame_limit)
@@ -434,9 +434,9 @@ enum Reading {
 /// RFC 7692 §7.2.3.1: "Hello" compressed (with a 15-bit window).
 const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
 
-/// The limits byte for a frame limit and a message limit from `LIMITS`.
+/// The limits byte for a frame limit and a message limit from `DEFLATE_LIMITS`.
 fn limits(frame: usize, message: usize) -> u8 {
-    let at = |n| LIMITS.iter().position(|&l| l == n).unwrap() as u8;
+    let at = |n| DEFLATE_LIMITS.iter().position(|&l| l == n).unwrap() as u8;
     at(frame) | (at(message) << 4)
 }
 
@@ -449,7 +449,8 @@ fn deflate_wire_seeds(
 ) -> Vec<(&'static str, DeflateConfig, u8, Reading, Vec<u8>)> {
     let f = |first: u8, payload: &[u8]| frame(first, payload.len() as u64, mask, payload);
     let cat = |parts: &[Vec<u8>]| parts.concat();
-    let l = DEFAULT_LIMITS;
+    let mib = 1 << 20;
+    let l = limits(mib, mib);
     let ours = DeflateConfig::default();
     let rfc = ours.server_max_window_bits(15).client_max_window_bits(15);
     let lean = DeflateConfig::default()
@@ -464,7 +465,6 @@ fn deflate_wire_seeds(
     let mut far = vec![0x00, 0x2c, 0x01, 0xd3, 0xfe];
     far.extend((0..300u32).map(|i| (i * 7) as u8));
     far.extend([0x02, 0x86, 0x15, 0x00]);
-    let mib = 1 << 20;
     let zeros_16m = deflate_zeros(16 * mib);
     let zeros_1m = deflate_zeros(mib);
     let fragmented_bomb: Vec<Vec<u8>> = zeros_1m
@@ -600,14 +600,14 @@ fn deflate_wire_seeds(
             // 16 MiB of zeros in 16 KiB, against a 64 KiB message limit: 1009.
             "bomb-16mib-message-limit-64k-events",
             lean,
-            limits(16 * mib, 65536),
+            limits(mib, 65536),
             Reading::Events4k,
             f(0xc2, &zeros_16m),
         ),
         (
             "bomb-16mib-message-limit-64k-messages",
             ours,
-            limits(16 * mib, 65536),
+            limits(mib, 65536),
             Reading::Messages4k,
             f(0xc2, &zeros_16m),
         ),
@@ -615,14 +615,14 @@ fn deflate_wire_seeds(
             // The frame's 16 KiB pass a 64 KiB frame limit; what they make does not.
             "bomb-16mib-frame-limit-64k",
             tiny,
-            limits(65536, 64 * mib),
+            limits(65536, mib),
             Reading::Events4k,
             f(0xc2, &zeros_16m),
         ),
         (
             "bomb-1mib-fragmented-message-limit-64k",
             rfc,
-            limits(16 * mib, 65536),
+            limits(mib, 65536),
             Reading::Messages4k,
             fragmented_bomb.concat(),
         ),
@@ -630,7 +630,7 @@ fn deflate_wire_seeds(
             // Exactly the limit is delivered; one byte more is not.
             "zeros-1mib-at-limit",
             ours,
-            limits(16 * mib, mib),
+            limits(mib, mib),
             Reading::Messages4k,
             cat(&[f(0xc2, &zeros_1m), f(0xc2, &deflate_zeros(mib + 1))]),
         ),
