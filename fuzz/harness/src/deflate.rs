@@ -103,7 +103,8 @@ fn wire_messages(mut wire: &[u8], max_frame_size: usize) -> Vec<WireMessage> {
             [0; 4]
         };
         let (fin, rsv, opcode) = (b0 & 0x80 != 0, b0 & 0x70, b0 & 0x0F);
-        if len > max_frame_size as u64 || rsv & 0x30 != 0 {
+        // The frame limit is for data frames; control frames have their own (125).
+        if (opcode < 8 && len > max_frame_size as u64) || rsv & 0x30 != 0 {
             break;
         }
         let n = usize::try_from(len).unwrap_or(usize::MAX).min(rest.len());
