@@ -84,12 +84,19 @@ pub(super) fn run(data: &[u8], deflate: bool) {
     let mut sender =
         Connection::with_mask_seed(sender_role, config, [0xA5; 32]).with_extensions(&negotiated);
     assert_eq!(sender.extensions(), &negotiated);
-    // The sender's compressor as agreed, and whether it compresses at all
-    // (zlib makes no 8-bit window: such a side sends every message plain).
+    // The sender's compressor as agreed, and whether it compresses: always
+    // with 9 bits or more; with 8 (which zlib cannot make) it may send
+    // plain or compress with 9 (whose matches reach at most 250 bytes back,
+    // within the 256 agreed: the reference decoder checks every distance),
+    // as long as it keeps to one choice. `None`: not yet seen.
     let (bits, reset) = params.map_or((15, false), |p| {
         super::deflate::peer_compressor(&p, receiver_role)
     });
-    let compressing = params.is_some() && bits >= 9;
+    let mut compressing = match params {
+        None => Some(false),
+        Some(_) if bits >= 9 => Some(true),
+        Some(_) => None,
+    };
     let threshold = deflate.map_or(usize::MAX, |c| c.get_threshold());
     let mut expected = Vec::new();
     let mut wire = Vec::new();
@@ -137,7 +144,8 @@ pub(super) fn run(data: &[u8], deflate: bool) {
                 }
                 .expect("send");
                 let frames = sent(&mut sender);
-                let compressed = compressing && bytes.len() >= threshold;
+                let compressed =
+                    bytes.len() >= threshold && decide(&mut compressing, frames[0].rsv1);
                 // §5.4: split into frames of `fragment_size`, only the last
                 // with FIN; RFC 7692 §6.1: RSV1 on the first if compressed.
                 let total: usize = frames.iter().map(|f| f.payload.len()).sum();
@@ -182,6 +190,10 @@ pub(super) fn run(data: &[u8], deflate: bool) {
                     assert_eq!(frames.len(), 1, "one frame per fragment");
                     let f = &frames[0];
                     // Streamed messages are always compressed, if at all.
+                    let compressing = match i {
+                        0 => decide(&mut compressing, f.rsv1),
+                        _ => compressing.expect("decided by the first fragment"),
+                    };
                     if !compressing {
                         assert_eq!(f.payload, piece);
                     }
@@ -251,6 +263,11 @@ pub(super) fn run(data: &[u8], deflate: bool) {
         assert!(rx.conn.buffered_capacity() <= bound, "receiver memory");
     }
     assert_eq!(rx.items, expected, "decoded messages differ");
+}
+
+/// Whether the sender compresses: what it decided, or else what it does now.
+fn decide(compressing: &mut Option<bool>, now: bool) -> bool {
+    *compressing.get_or_insert(now)
 }
 
 /// Bytes that repeat at distances up to 32 KiB: noise with copies of what

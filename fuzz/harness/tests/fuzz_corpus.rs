@@ -671,7 +671,7 @@ fn roundtrip_deflate_seeds() -> Vec<(&'static str, DeflateConfig, u8, Vec<Roundt
             lengths[..5].to_vec(),
         ),
         (
-            "window-8-sends-plain",
+            "window-8",
             ours.server_max_window_bits(8).client_max_window_bits(8),
             0x10,
             vec![m(1, 300, &[], false), m(0, 40, &[10, 10], false)],
