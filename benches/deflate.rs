@@ -641,7 +641,10 @@ fn main() {
         return;
     }
     print_wire_table();
-    if std::env::var_os("DEFLATE_SKIP_INTERLEAVED").is_none() {
+    // Not under `cargo test --benches` (no `--bench` flag), where criterion
+    // runs each cell once and the interleaved rounds would take minutes.
+    let benching = std::env::args().any(|a| a == "--bench");
+    if benching && std::env::var_os("DEFLATE_SKIP_INTERLEAVED").is_none() {
         print_interleaved();
     }
     let mut c = Criterion::default()
