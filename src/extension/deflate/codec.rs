@@ -30,7 +30,7 @@ pub(crate) struct Compressor {
     /// No context takeover: a fresh stream for every message.
     reset_each: bool,
     /// The last `2^window_bits` bytes compressed (context takeover only).
-    history: Vec<u8>,
+    history: History,
     /// A streamed message is unfinished: the stream cannot be parked.
     in_message: bool,
 }
@@ -46,20 +46,64 @@ impl fmt::Debug for Compressor {
     }
 }
 
-/// Appends `data` to `history`, keeping its last `window` bytes (in a
-/// buffer of exactly `window`, allocated once).
-fn remember(history: &mut Vec<u8>, data: &[u8], window: usize) {
-    if history.capacity() < window {
-        history.reserve_exact(window - history.len());
+/// The last `window` bytes of a stream, in a ring: appending costs what is
+/// appended (at most one window), never a shift of what stays.
+#[derive(Default)]
+struct History {
+    buf: Vec<u8>,
+    /// Where the next byte goes once `buf` is full (the oldest byte).
+    next: usize,
+}
+
+impl History {
+    fn len(&self) -> usize {
+        self.buf.len()
     }
-    if data.len() >= window {
-        history.clear();
-        history.extend_from_slice(&data[data.len() - window..]);
-        return;
+
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty()
     }
-    let over = (history.len() + data.len()).saturating_sub(window);
-    history.drain(..over);
-    history.extend_from_slice(data);
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.next = 0;
+    }
+
+    /// Appends `data`, keeping the last `window` bytes.
+    fn remember(&mut self, mut data: &[u8], window: usize) {
+        if data.len() >= window {
+            data = &data[data.len() - window..];
+            self.buf.clear();
+            self.next = 0;
+        }
+        if self.buf.len() < window {
+            // Filling up: allocate the window once, then append.
+            if self.buf.capacity() < window {
+                self.buf.reserve_exact(window - self.buf.len());
+            }
+            let fits = data.len().min(window - self.buf.len());
+            self.buf.extend_from_slice(&data[..fits]);
+            data = &data[fits..];
+        }
+        while !data.is_empty() {
+            let n = data.len().min(window - self.next);
+            self.buf[self.next..self.next + n].copy_from_slice(&data[..n]);
+            self.next = (self.next + n) % window;
+            data = &data[n..];
+        }
+    }
+
+    /// The bytes, oldest first, as one slice (copied only when wrapped).
+    fn contiguous(&self) -> alloc::borrow::Cow<'_, [u8]> {
+        if self.next == 0 {
+            alloc::borrow::Cow::Borrowed(&self.buf)
+        } else {
+            let mut v = Vec::with_capacity(self.buf.len());
+            v.extend_from_slice(&self.buf[self.next..]);
+            v.extend_from_slice(&self.buf[..self.next]);
+            alloc::borrow::Cow::Owned(v)
+        }
+    }
 }
 
 impl Compressor {
@@ -72,7 +116,7 @@ impl Compressor {
             level: level.min(9),
             mem_level: mem_level.clamp(1, 9),
             reset_each,
-            history: Vec::new(),
+            history: History::default(),
             in_message: false,
         }
     }
@@ -100,9 +144,6 @@ impl Compressor {
     pub(crate) fn compress(&mut self, mut data: &[u8], end: bool, out: &mut Vec<u8>) {
         let start = out.len();
         let (bits, level, mem_level) = (self.window_bits, self.level, self.mem_level);
-        if !self.reset_each {
-            remember(&mut self.history, data, 1 << bits);
-        }
         let history = &self.history;
         let stream = self.stream.get_or_insert_with(|| {
             let mut stream = Deflate::new_with_config(zlib_rs::DeflateConfig {
@@ -113,16 +154,19 @@ impl Compressor {
                 mem_level: i32::from(mem_level),
                 strategy: zlib_rs::Strategy::Default,
             });
-            // `history` now ends with `data`: prime with what came before.
-            let before = &history[..history.len() - data.len().min(history.len())];
-            if !before.is_empty() {
+            if !history.is_empty() {
                 // Cannot fail on a fresh raw stream.
-                let _ = stream.set_dictionary(before);
+                let _ = stream.set_dictionary(&history.contiguous());
             }
             stream
         });
+        if !self.reset_each {
+            self.history.remember(data, 1 << bits);
+        }
         loop {
-            let space = (data.len() + data.len() / 8 + 64).max(256);
+            // Grown in steps: compressed data is usually far smaller than
+            // its input, and each step's bytes are zeroed before use.
+            let space = (data.len() / 4 + 64).clamp(256, 64 * 1024);
             let at = out.len();
             out.resize(at + space, 0);
             let (in0, out0) = (stream.total_in(), stream.total_out());
@@ -171,7 +215,7 @@ pub(crate) struct Decompressor {
     /// and the next message starts a new stream.
     ended: bool,
     /// The last `2^window_bits` bytes produced (context takeover only).
-    history: Vec<u8>,
+    history: History,
     /// A message is being decompressed: the stream cannot be parked.
     in_message: bool,
 }
@@ -195,7 +239,7 @@ impl Decompressor {
             window_bits: window_bits.clamp(8, 15),
             reset_each,
             ended: false,
-            history: Vec::new(),
+            history: History::default(),
             in_message: false,
         }
     }
@@ -233,7 +277,7 @@ impl Decompressor {
             let mut stream = Inflate::new(false, bits);
             if !history.is_empty() {
                 // Cannot fail on a fresh raw stream.
-                let _ = stream.set_dictionary(history);
+                let _ = stream.set_dictionary(&history.contiguous());
             }
             stream
         });
@@ -244,7 +288,7 @@ impl Decompressor {
         let consumed = (stream.total_in() - in0) as usize;
         let produced = (stream.total_out() - out0) as usize;
         if !self.reset_each {
-            remember(&mut self.history, &out[..produced], 1 << bits);
+            self.history.remember(&out[..produced], 1 << bits);
         }
         if status == Status::StreamEnd {
             self.ended = true;
@@ -428,6 +472,25 @@ mod tests {
             }
         }
         assert_eq!(out, message);
+    }
+
+    proptest::proptest! {
+        /// The ring holds the last `window` bytes of everything appended.
+        #[test]
+        fn history_is_the_last_window(
+            parts in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), 0..20),
+            window in 1usize..64,
+        ) {
+            let mut h = History::default();
+            let mut all = Vec::new();
+            for p in &parts {
+                h.remember(p, window);
+                all.extend_from_slice(p);
+                let want = &all[all.len().saturating_sub(window)..];
+                proptest::prop_assert_eq!(&h.contiguous()[..], want);
+                proptest::prop_assert!(h.buf.capacity() <= window.max(h.len()));
+            }
+        }
     }
 
     #[test]
