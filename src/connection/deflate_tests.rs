@@ -222,6 +222,68 @@ fn rsv1_rules_and_corrupt_data() {
     );
 }
 
+/// Found by `frame_deflate_client`: 1010 bytes of output, then an invalid
+/// block. Whatever the reads, the limit (1009) is what the receiver reports,
+/// as the output before the invalid data is counted first.
+#[test]
+fn the_error_of_a_compressed_message_does_not_depend_on_the_reads() {
+    let wire = [
+        0xc2, 0x10, 0x4a, 0x4c, 0x1c, 0x05, 0xa3, 0x60, 0x14, 0x8c, 0x1c, 0x00, 0x00, 0x00, 0x00,
+        0xff, 0xff, 0x07,
+    ];
+    let config = Config::default().max_message_size(1000);
+    for piece in [wire.len(), 7, 1] {
+        let mut client =
+            Connection::new(Role::Client, config.clone()).with_extensions(&with(&wide()));
+        let mut err = None;
+        for chunk in wire.chunks(piece) {
+            client.receive(chunk);
+            if let Err(e) = client.poll_message() {
+                err = Some(e);
+                break;
+            }
+        }
+        assert_eq!(
+            err,
+            Some(LimitError::MessageTooLarge { limit: 1000 }.into()),
+            "{piece}"
+        );
+    }
+}
+
+/// Invalid data right after valid output in the same frame: the output may
+/// stream out, but the message never completes (found by the fuzzers once
+/// invalid data was reported after the output before it).
+#[test]
+fn invalid_data_after_output_never_completes_the_message() {
+    // A stored block "Hello", then a final block of the reserved type 11.
+    let payload = [
+        0x00, 0x05, 0x00, 0xfa, 0xff, b'H', b'e', b'l', b'l', b'o', 0x07,
+    ];
+    let wire = frame(OpCode::Text, true, RSV1, &payload);
+    let new = || Connection::new(Role::Client, Config::default()).with_extensions(&with(&wide()));
+    let mut c = new();
+    c.receive(&wire);
+    assert_eq!(
+        c.poll_message(),
+        Err(ProtocolError::InvalidCompressedData.into())
+    );
+    let mut c = new();
+    c.receive(&wire);
+    match c.poll_event() {
+        Ok(Some(Event::Data {
+            payload, is_last, ..
+        })) => {
+            assert_eq!((payload, is_last), (&b"Hello"[..], false));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        c.poll_event().unwrap_err(),
+        ProtocolError::InvalidCompressedData.into()
+    );
+}
+
 /// With a 9-bit window, back-references may reach 512 bytes: a 2 KiB block
 /// repeated is not matched, and a receiver with a 512-byte window decodes it.
 #[test]

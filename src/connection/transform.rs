@@ -193,6 +193,10 @@ impl Transform {
             self.out.resize(want, 0);
         }
         let out = &mut self.out[..want];
+        // Set when the step's output came before an error still to report:
+        // the chunk is then not done, so the next step reports it.
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
+        let mut error_next = false;
         let (consumed, produced) = match &mut self.kind {
             // Nothing is ever marked for the identity.
             Kind::Identity => {
@@ -203,7 +207,7 @@ impl Transform {
             #[cfg(feature = "deflate")]
             Kind::Deflate(d) => {
                 let corrupt = |_| Error::from(ProtocolError::InvalidCompressedData);
-                if !input.is_empty() {
+                let stepped = if !input.is_empty() {
                     let (c, o) = d.inflate(input, out).map_err(corrupt)?;
                     if c == 0 && o == 0 {
                         // No progress with input and room: cannot happen on
@@ -220,7 +224,9 @@ impl Transform {
                     // Output the decompressor still holds from the last step.
                     let (_, o) = d.inflate(&[], out).map_err(corrupt)?;
                     (0, o)
-                }
+                };
+                error_next = d.is_corrupt();
+                stepped
             }
             #[cfg(test)]
             Kind::Double => {
@@ -235,7 +241,7 @@ impl Transform {
         };
         p.input_left -= consumed;
         let output_full = produced == want;
-        let done = p.input_left == 0 && p.tail_left == 0 && !output_full;
+        let done = p.input_left == 0 && p.tail_left == 0 && !output_full && !error_next;
 
         self.produced += produced as u64;
         self.frame_produced += produced as u64;

@@ -175,11 +175,6 @@ impl Reference {
         Some((self.messages.get(i)?, &self.decoded[i]))
     }
 
-    /// Whether data message `i` is compressed (false past the wire's messages).
-    pub(super) fn is_compressed(&self, i: usize) -> bool {
-        self.messages.get(i).is_some_and(|m| m.compressed)
-    }
-
     /// The index of the first of the first `upto` data messages that uses a
     /// distance beyond the agreed window.
     ///
@@ -191,27 +186,6 @@ impl Reference {
     pub(super) fn first_far(&mut self, upto: usize) -> Option<usize> {
         (0..upto).find(|&i| matches!(self.get(i), Some((_, Some(Some(d))))  if d.far))
     }
-}
-
-/// An error about the content of the message in progress: its
-/// decompressed size, its DEFLATE data or its decompressed text.
-///
-/// Within one compressed message, which of these a receiver reports first
-/// depends on how its reads were cut (findings of `frame_deflate_*`): a
-/// step ends at a read's end, and the UTF-8 check and the size limits run
-/// on each step's output, while invalid data found in a step discards the
-/// output it made before. So one read may give 1007 (invalid data) where
-/// single bytes give 1009 (the limit) or InvalidUtf8 for the same bytes.
-pub(super) fn is_content_error(e: Option<&Error>) -> bool {
-    use rfc6455::error::LimitError;
-    matches!(
-        e,
-        Some(Error::Protocol(
-            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData
-        )) | Some(Error::Limit(
-            LimitError::MessageTooLarge { .. } | LimitError::DecompressedFrameTooLarge { .. }
-        ))
-    )
 }
 
 /// Checks what a deflate receiver delivered (`items`, then `error`) against

@@ -218,6 +218,9 @@ pub(crate) struct Decompressor {
     history: History,
     /// A message is being decompressed: the stream cannot be parked.
     in_message: bool,
+    /// The data turned out invalid after some output of the same call: that
+    /// output was returned, the error comes next.
+    corrupt: bool,
 }
 
 impl fmt::Debug for Decompressor {
@@ -241,6 +244,7 @@ impl Decompressor {
             ended: false,
             history: History::default(),
             in_message: false,
+            corrupt: false,
         }
     }
 
@@ -262,11 +266,19 @@ impl Decompressor {
     /// Decompresses from `input` into `out`; returns the bytes consumed and
     /// produced. Never writes past `out`, so the caller bounds the output of
     /// one step: a bomb costs at most one `out`.
+    ///
+    /// Invalid data is reported after the output decoded before it, so that
+    /// the limits and the UTF-8 check see the same bytes however the input
+    /// was split (otherwise one read could report 1007 where byte-by-byte
+    /// reads report the 1009 that the earlier output deserved).
     pub(crate) fn inflate(
         &mut self,
         input: &[u8],
         out: &mut [u8],
     ) -> Result<(usize, usize), CorruptData> {
+        if self.corrupt {
+            return Err(CorruptData);
+        }
         if self.ended {
             return Ok((input.len(), 0));
         }
@@ -282,19 +294,31 @@ impl Decompressor {
             stream
         });
         let (in0, out0) = (stream.total_in(), stream.total_out());
-        let status = stream
-            .decompress(input, out, InflateFlush::NoFlush)
-            .map_err(|_| CorruptData)?;
+        let result = stream.decompress(input, out, InflateFlush::NoFlush);
         let consumed = (stream.total_in() - in0) as usize;
         let produced = (stream.total_out() - out0) as usize;
         if !self.reset_each {
             self.history.remember(&out[..produced], 1 << bits);
         }
+        let status = match result {
+            Ok(status) => status,
+            Err(_) if produced > 0 => {
+                self.corrupt = true;
+                return Ok((consumed, produced));
+            }
+            Err(_) => return Err(CorruptData),
+        };
         if status == Status::StreamEnd {
             self.ended = true;
             return Ok((input.len(), produced));
         }
         Ok((consumed, produced))
+    }
+
+    /// Whether invalid data was found after output that was returned: the
+    /// next call reports it, so the message must not be taken as complete.
+    pub(crate) fn is_corrupt(&self) -> bool {
+        self.corrupt
     }
 
     /// The message is complete: free or restart the stream as agreed.
