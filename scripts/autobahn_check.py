@@ -7,25 +7,28 @@ Expectations file: {"<case id>": {"behavior": ..., "behaviorClose": ...}, ...}
 Fails (exit 1) when
   * a case's behavior/behaviorClose differs from the expectation,
   * a case is expected but missing from the run, or ran but is not expected,
-  * an expected entry itself breaks the policy -- sections 1-10: behavior OK,
-    behaviorClose OK or INFORMATIONAL -- and is not in the allowlist
+  * an expected entry itself breaks the policy -- sections 1-13 (1-10 core
+    protocol, 12-13 permessage-deflate): behavior OK, behaviorClose OK or
+    INFORMATIONAL -- and is not in the allowlist
     (scripts/autobahn-allowlist.json, per role, each with a reason).
 Prints per-behavior / per-behaviorClose counts and ends with 'N passed, M failed'
 (N = cases that match and respect the policy).
 
   autobahn_check.py --role server                    # check
+  autobahn_check.py --role server --cases '12.*,1.1.1'   # a narrowed run: other expectations not required
   autobahn_check.py --role server --write-expected   # (re)generate expectations from the run
   autobahn_check.py --role server --write-ideal      # expectations = policy target (all OK + allowlist)
 """
 import argparse
 import collections
+import fnmatch
 import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-POLICY_SECTIONS = set(range(1, 11))
+POLICY_SECTIONS = set(range(1, 14))
 OK_CLOSE = {"OK", "INFORMATIONAL"}
 
 
@@ -85,6 +88,8 @@ def main():
     ap.add_argument("--expected", help="expectations file (default scripts/autobahn-expected-<role>.json)")
     ap.add_argument("--allowlist", default=os.path.join(HERE, "autobahn-allowlist.json"))
     ap.add_argument("--agent", help="agent name in index.json (default: the only one)")
+    ap.add_argument("--cases", help="comma-separated case patterns the run was narrowed to (wstest syntax, "
+                                    "e.g. '12.*,1.1.1'); expectations outside them are not required")
     ap.add_argument("--write-expected", action="store_true", help="write the expectations file from this run")
     ap.add_argument("--write-ideal", action="store_true",
                     help="write the expectations file for this run's case ids as OK/OK, "
@@ -121,6 +126,14 @@ def main():
             expected = json.load(f)
     except FileNotFoundError:
         sys.exit("autobahn_check: ERROR: no expectations file %s (generate one with --write-expected)" % expected_path)
+
+    if args.cases:
+        if args.write_expected or args.write_ideal:
+            sys.exit("autobahn_check: ERROR: --cases narrows the check; it cannot be used to write expectations")
+        pats = [p.strip() for p in args.cases.split(",") if p.strip()]
+        total = len(expected)
+        expected = {cid: e for cid, e in expected.items() if any(fnmatch.fnmatchcase(cid, p) for p in pats)}
+        print("Narrowed run (%s): %d of %d expectations apply" % (",".join(pats), len(expected), total))
 
     print("Autobahn %s role, agent %r: %d cases run, %d expected" % (args.role, agent, len(run), len(expected)))
     for field in ("behavior", "behaviorClose"):
