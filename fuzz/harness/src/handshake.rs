@@ -129,7 +129,13 @@ pub(super) fn run_response(data: &[u8]) {
         request = request.subprotocol("chat").subprotocol("superchat");
     }
     if offers & 2 != 0 {
+        // By hand: replaces the built-in offer, and stays opaque.
         request = request.extension(rfc6455::handshake::Extension::new("permessage-deflate"));
+    }
+    // The built-in permessage-deflate offer (on by default) only with bit 2.
+    let built_in = offers & 4 != 0;
+    if !built_in {
+        request = request.deflate(None);
     }
     let mut parser = request.response_parser().with_limits(limits(split));
     let mut fed = 0;
@@ -143,7 +149,14 @@ pub(super) fn run_response(data: &[u8]) {
                 if let Some(p) = a.subprotocol() {
                     assert!(offers & 1 != 0 && (p == "chat" || p == "superchat"));
                 }
-                assert!(a.extensions().is_empty() || offers & 2 != 0);
+                assert!(a.extensions().is_empty() || offers & 6 != 0);
+                // Parameters only for the built-in offer, never for one by hand.
+                let agreed = a.negotiated().deflate().is_some();
+                assert!(
+                    !agreed || (built_in && offers & 2 == 0),
+                    "{:?}",
+                    a.negotiated()
+                );
                 break;
             }
             Err(e) => {

@@ -1029,6 +1029,32 @@ fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
             with("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover"),
         ),
         (
+            "deflate-agreed",
+            0,
+            4,
+            with(
+                "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
+            ),
+        ),
+        (
+            "deflate-window-16",
+            0,
+            4,
+            with("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16"),
+        ),
+        (
+            "deflate-twice",
+            0,
+            4,
+            with("Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate"),
+        ),
+        (
+            "deflate-not-offered",
+            0,
+            0,
+            with("Sec-WebSocket-Extensions: permessage-deflate"),
+        ),
+        (
             "redirect",
             0,
             0,
