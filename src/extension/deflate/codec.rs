@@ -164,9 +164,12 @@ impl Compressor {
             self.history.remember(data, 1 << bits);
         }
         loop {
-            // Grown in steps: compressed data is usually far smaller than
-            // its input, and each step's bytes are zeroed before use.
-            let space = (data.len() / 4 + 64).clamp(256, 64 * 1024);
+            // Room for all of the rest at its worst, up to 256 KiB a call:
+            // a call that runs out of room in the final flush makes zlib add
+            // a second empty block (5 bytes) when called again, so small
+            // messages get one roomy call; large ones go in bounded steps,
+            // so the scratch grows with the output, not the input.
+            let space = (data.len() + data.len() / 8 + 64).min(256 * 1024);
             let at = out.len();
             out.resize(at + space, 0);
             let (in0, out0) = (stream.total_in(), stream.total_out());
