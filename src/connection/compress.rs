@@ -24,10 +24,8 @@ pub(super) struct Compress {
 #[derive(Debug)]
 struct Deflating {
     compressor: Compressor,
-    /// Messages shorter than this go uncompressed.
+    /// Messages shorter than this go uncompressed (streamed ones never).
     threshold: usize,
-    /// Whether the streamed message being sent is compressed.
-    streaming: bool,
 }
 
 impl Compress {
@@ -38,7 +36,6 @@ impl Compress {
             deflate: Some(Deflating {
                 compressor,
                 threshold,
-                streaming: false,
             }),
             ..Self::default()
         }
@@ -60,29 +57,16 @@ impl Compress {
     }
 
     /// One fragment of a streamed message as it goes on the wire, and
-    /// whether the message is compressed. The first fragment decides for the
-    /// whole message.
-    pub(super) fn fragment<'a>(
-        &'a mut self,
-        data: &'a [u8],
-        is_first: bool,
-        is_last: bool,
-    ) -> (&'a [u8], bool) {
+    /// whether it is compressed: with the extension, every streamed message
+    /// is (its length is not known up front, so the threshold cannot apply).
+    pub(super) fn fragment<'a>(&'a mut self, data: &'a [u8], is_last: bool) -> (&'a [u8], bool) {
         #[cfg(feature = "deflate")]
         if let Some(d) = &mut self.deflate {
-            if is_first {
-                d.streaming = true;
-            }
-            if d.streaming {
-                self.scratch.clear();
-                d.compressor.compress(data, is_last, &mut self.scratch);
-                if is_last {
-                    d.streaming = false;
-                }
-                return (&self.scratch, true);
-            }
+            self.scratch.clear();
+            d.compressor.compress(data, is_last, &mut self.scratch);
+            return (&self.scratch, true);
         }
-        let _ = (is_first, is_last);
+        let _ = is_last;
         (data, false)
     }
 

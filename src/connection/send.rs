@@ -106,7 +106,7 @@ impl Sender<'_> {
             *self.utf8 = check;
         }
         let is_first = self.outgoing.is_none();
-        let (payload, compressed) = self.compress.fragment(data, is_first, is_last);
+        let (payload, compressed) = self.compress.fragment(data, is_last);
         let rsv = if compressed && is_first { RSV1 } else { 0 };
         self.tx.write_frame_rsv(opcode, is_last, rsv, payload);
         *self.outgoing = (!is_last).then_some(kind);

@@ -106,11 +106,7 @@ fn trickling_server_cannot_stretch_the_client_handshake_deadline() {
     const CLIENT_DEADLINE: Duration = Duration::from_millis(400);
     let (addr, server) = raw_server(|mut stream| {
         let (request, _) = read_upgrade(&mut stream);
-        let response = request
-            .accept(&AcceptOptions::new().deflate(None))
-            .unwrap()
-            .into_parts()
-            .0;
+        let response = plain_101(&request);
         let (a, rest) = response.split_at(10);
         let (b, c) = rest.split_at(rest.len() - 1);
         stream.write_all(a).unwrap();

@@ -12,15 +12,7 @@ fn close_against_a_silent_peer_times_out_by_default() {
     let (release, released) = mpsc::channel::<()>();
     let (addr, server) = raw_server(move |mut stream| {
         let (request, _) = read_upgrade(&mut stream);
-        stream
-            .write_all(
-                &request
-                    .accept(&AcceptOptions::new().deflate(None))
-                    .unwrap()
-                    .into_parts()
-                    .0,
-            )
-            .unwrap();
+        stream.write_all(&plain_101(&request)).unwrap();
         let mut frame = [0u8; 2 + 4 + 2];
         stream.read_exact(&mut frame).unwrap();
         // Silent until the client is done (bounded, so a hang ends in EOF).

@@ -271,6 +271,13 @@ pub(crate) fn read_upgrade(stream: &mut TcpStream) -> (UpgradeRequest, Vec<u8>) 
     panic!("no complete request");
 }
 
+/// The 101 answer to `request` with nothing negotiated: the hand-written
+/// peers in these tests speak plain frames.
+pub(crate) fn plain_101(request: &UpgradeRequest) -> Vec<u8> {
+    let options = AcceptOptions::new().deflate(None);
+    request.accept(&options).unwrap().into_parts().0
+}
+
 /// The bytes of one unmasked (server-to-client) Binary frame.
 pub(crate) fn server_frame(payload: &[u8]) -> Vec<u8> {
     let mut conn = Connection::new(Role::Server, Config::default());
@@ -310,15 +317,7 @@ pub(crate) fn watching_server(
 ) -> (SocketAddr, JoinHandle<Vec<Message<'static>>>) {
     raw_server(move |mut stream| {
         let (request, leftover) = read_upgrade(&mut stream);
-        stream
-            .write_all(
-                &request
-                    .accept(&AcceptOptions::new().deflate(None))
-                    .unwrap()
-                    .into_parts()
-                    .0,
-            )
-            .unwrap();
+        stream.write_all(&plain_101(&request)).unwrap();
         let mut conn = Connection::new(Role::Server, Config::default());
         conn.receive(&leftover);
         let mut seen = Vec::new();

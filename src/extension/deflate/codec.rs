@@ -23,25 +23,59 @@ pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// with that history (`deflateSetDictionary`), which can refer to exactly
 /// what the peer's window holds.
 pub(crate) struct Compressor {
-    stream: Option<Deflate>,
+    /// The stream, with the last `2^window_bits` bytes compressed.
+    z: Lazy<Deflate>,
     window_bits: u8,
     level: u8,
     mem_level: u8,
     /// No context takeover: a fresh stream for every message.
     reset_each: bool,
-    /// The last `2^window_bits` bytes compressed (context takeover only).
+}
+
+/// A zlib stream made on first use, with what context takeover needs to
+/// make it again once [`park`](Self::park) has freed it.
+struct Lazy<S> {
+    stream: Option<S>,
+    /// The last window of the stream's uncompressed side (takeover only).
     history: History,
-    /// A streamed message is unfinished: the stream cannot be parked.
+    /// A message is in progress: the stream cannot be parked.
     in_message: bool,
+}
+
+impl<S> Default for Lazy<S> {
+    fn default() -> Self {
+        Self {
+            stream: None,
+            history: History::default(),
+            in_message: false,
+        }
+    }
+}
+
+impl<S> Lazy<S> {
+    /// Frees the stream between messages, keeping the history; returns
+    /// whether anything was freed (nothing mid-message).
+    fn park(&mut self) -> bool {
+        !self.in_message && self.stream.take().is_some()
+    }
+}
+
+impl<S> fmt::Debug for Lazy<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lazy")
+            .field("allocated", &self.stream.is_some())
+            .field("history", &self.history.len())
+            .field("in_message", &self.in_message)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Compressor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Compressor")
-            .field("allocated", &self.stream.is_some())
+            .field("z", &self.z)
             .field("window_bits", &self.window_bits)
             .field("reset_each", &self.reset_each)
-            .field("history", &self.history.len())
             .finish()
     }
 }
@@ -111,13 +145,11 @@ impl Compressor {
     /// `MIN_COMPRESS_WINDOW_BITS`), `level` 0..=9, `mem_level` 1..=9.
     pub(crate) fn new(window_bits: u8, level: u8, mem_level: u8, reset_each: bool) -> Self {
         Self {
-            stream: None,
+            z: Lazy::default(),
             window_bits: window_bits.clamp(9, 15),
             level: level.min(9),
             mem_level: mem_level.clamp(1, 9),
             reset_each,
-            history: History::default(),
-            in_message: false,
         }
     }
 
@@ -125,16 +157,13 @@ impl Compressor {
     /// context takeover needs; the next message rebuilds it. Returns whether
     /// anything was freed (nothing mid-message).
     pub(crate) fn park(&mut self) -> bool {
-        if self.in_message {
-            return false;
-        }
-        self.stream.take().is_some()
+        self.z.park()
     }
 
     /// Whether the zlib state is allocated.
     #[cfg(test)]
     pub(crate) fn is_allocated(&self) -> bool {
-        self.stream.is_some()
+        self.z.stream.is_some()
     }
 
     /// Compresses `data`, the next part of a message, onto the end of `out`,
@@ -144,8 +173,8 @@ impl Compressor {
     pub(crate) fn compress(&mut self, mut data: &[u8], end: bool, out: &mut Vec<u8>) {
         let start = out.len();
         let (bits, level, mem_level) = (self.window_bits, self.level, self.mem_level);
-        let history = &self.history;
-        let stream = self.stream.get_or_insert_with(|| {
+        let history = &self.z.history;
+        let stream = self.z.stream.get_or_insert_with(|| {
             let mut stream = Deflate::new_with_config(zlib_rs::DeflateConfig {
                 level: i32::from(level),
                 method: zlib_rs::Method::Deflated,
@@ -161,7 +190,7 @@ impl Compressor {
             stream
         });
         if !self.reset_each {
-            self.history.remember(data, 1 << bits);
+            self.z.history.remember(data, 1 << bits);
         }
         loop {
             // Room for all of the rest at its worst, up to 256 KiB a call:
@@ -185,7 +214,7 @@ impl Compressor {
                 break;
             }
         }
-        self.in_message = !end;
+        self.z.in_message = !end;
         if end {
             if out[start..].ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
@@ -196,7 +225,7 @@ impl Compressor {
                 out.push(0x00);
             }
             if self.reset_each {
-                self.stream = None;
+                self.z.stream = None;
             }
         }
     }
@@ -210,17 +239,14 @@ pub(crate) struct CorruptData;
 /// window of output with context takeover, so that [`park`](Self::park) can
 /// free the zlib state (~46 KiB) while idle.
 pub(crate) struct Decompressor {
-    stream: Option<Inflate>,
+    /// The stream, with the last `2^window_bits` bytes produced.
+    z: Lazy<Inflate>,
     window_bits: u8,
     /// No context takeover by the peer: a fresh stream for every message.
     reset_each: bool,
     /// The message held a final block (BFINAL): the rest of it is ignored,
     /// and the next message starts a new stream.
     ended: bool,
-    /// The last `2^window_bits` bytes produced (context takeover only).
-    history: History,
-    /// A message is being decompressed: the stream cannot be parked.
-    in_message: bool,
     /// The data turned out invalid after some output of the same call: that
     /// output was returned, the error comes next.
     corrupt: bool,
@@ -229,10 +255,9 @@ pub(crate) struct Decompressor {
 impl fmt::Debug for Decompressor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decompressor")
-            .field("allocated", &self.stream.is_some())
+            .field("z", &self.z)
             .field("window_bits", &self.window_bits)
             .field("reset_each", &self.reset_each)
-            .field("history", &self.history.len())
             .finish()
     }
 }
@@ -241,12 +266,10 @@ impl Decompressor {
     /// `window_bits` 8..=15: the peer's agreed maximum.
     pub(crate) fn new(window_bits: u8, reset_each: bool) -> Self {
         Self {
-            stream: None,
+            z: Lazy::default(),
             window_bits: window_bits.clamp(8, 15),
             reset_each,
             ended: false,
-            history: History::default(),
-            in_message: false,
             corrupt: false,
         }
     }
@@ -254,16 +277,13 @@ impl Decompressor {
     /// Frees the zlib state between messages, keeping the history that
     /// context takeover needs. Returns whether anything was freed.
     pub(crate) fn park(&mut self) -> bool {
-        if self.in_message {
-            return false;
-        }
-        self.stream.take().is_some()
+        self.z.park()
     }
 
     /// Whether the zlib state is allocated.
     #[cfg(test)]
     pub(crate) fn is_allocated(&self) -> bool {
-        self.stream.is_some()
+        self.z.stream.is_some()
     }
 
     /// Decompresses from `input` into `out`; returns the bytes consumed and
@@ -285,10 +305,10 @@ impl Decompressor {
         if self.ended {
             return Ok((input.len(), 0));
         }
-        self.in_message = true;
+        self.z.in_message = true;
         let bits = self.window_bits;
-        let history = &self.history;
-        let stream = self.stream.get_or_insert_with(|| {
+        let history = &self.z.history;
+        let stream = self.z.stream.get_or_insert_with(|| {
             let mut stream = Inflate::new(false, bits);
             if !history.is_empty() {
                 // Cannot fail on a fresh raw stream.
@@ -301,7 +321,7 @@ impl Decompressor {
         let consumed = (stream.total_in() - in0) as usize;
         let produced = (stream.total_out() - out0) as usize;
         if !self.reset_each {
-            self.history.remember(&out[..produced], 1 << bits);
+            self.z.history.remember(&out[..produced], 1 << bits);
         }
         let status = match result {
             Ok(status) => status,
@@ -327,14 +347,14 @@ impl Decompressor {
     /// The message is complete: free or restart the stream as agreed.
     pub(crate) fn end_message(&mut self) {
         if self.reset_each || self.ended {
-            self.stream = None;
+            self.z.stream = None;
         }
         if self.ended {
             // A final block ends the peer's stream and its context.
-            self.history.clear();
+            self.z.history.clear();
         }
         self.ended = false;
-        self.in_message = false;
+        self.z.in_message = false;
     }
 }
 
