@@ -50,12 +50,15 @@
 //! - [`extension`]: the extensions the handshake agrees and a connection
 //!   applies ([`extension::Negotiated`]); permessage-deflate's settings and
 //!   parameters (feature `deflate`, on by default).
+//! - [`proxy`]: HTTP CONNECT and SOCKS5 negotiations for the client, and the
+//!   proxy environment variables, sans-IO.
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
 //!
 //! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
 //! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
-//! uses the other; an adapter joins them) and [`extension`] below both. Inside the crate every module
-//! imports from the defining module, never through these root re-exports
+//! uses the other; an adapter joins them), [`extension`] below both, and
+//! [`proxy`] above `handshake` (it reads a CONNECT answer as a response
+//! head). Inside the crate every module imports from the defining module, never through these root re-exports
 //! (`tests/layering.rs` checks both).
 //!
 //! RFC-NOTES.md in the repository maps each requirement of RFC 6455 to the
@@ -91,6 +94,8 @@ pub use handshake::{
     AcceptOptions, AcceptedResponse, ClientRequest, HandshakeError, RequestParser, RequestStatus,
     ResponseParser, ResponseStatus, UpgradeRequest,
 };
+
+pub mod proxy;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;

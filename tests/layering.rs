@@ -48,6 +48,8 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "handshake" => &["handshake", "extension"],
         "config" => &["error", "frame"],
         "connection" => &["error", "frame", "config", "connection", "extension"],
+        // Core: reads the CONNECT answer with the handshake's head parser.
+        "proxy" => &["proxy", "handshake"],
         // Adapters (blocking, tokio, ...) sit on top of everything.
         _ => &[
             "error",
@@ -56,6 +58,7 @@ fn allowed(module: &str) -> &'static [&'static str] {
             "connection",
             "extension",
             "handshake",
+            "proxy",
             "blocking",
             "tokio",
         ],

@@ -92,8 +92,9 @@
 //! ```
 //!
 //! What is left to the caller: the /origin/ policy (§10.2, answer 403 with
-//! [`reject_response`]), which subprotocol and extensions to accept, following
-//! redirects and authentication (§4.1 response step 1), TLS and proxies.
+//! [`reject_response`]), which subprotocol and extensions to accept,
+//! authentication (§4.1 response step 1) and TLS. [`redirect_location`]
+//! resolves a redirect's target; proxies are in [`crate::proxy`].
 
 mod accept_key;
 mod client;
@@ -101,6 +102,7 @@ mod client;
 mod deflate;
 mod error;
 mod http;
+mod redirect;
 mod scan;
 mod server;
 mod tokens;
@@ -112,6 +114,10 @@ pub use accept_key::{WEBSOCKET_GUID, accept_key, encode_key};
 pub use client::{AcceptedResponse, ClientRequest, ResponseParser, ResponseStatus};
 pub use error::{ErrorCause, HandshakeError};
 pub use http::{HandshakeLimits, Header, HttpRequest, HttpResponse};
+// For the proxy module's CONNECT answer, read like a handshake response.
+pub(crate) use http::HeadError;
+pub use redirect::{RedirectError, is_redirect, redirect_location};
+pub(crate) use scan::HeadScanner;
 pub use server::{
     AcceptOptions, Acceptance, RequestParser, RequestStatus, UpgradeRequest, reject_response,
 };
