@@ -7,6 +7,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::error::Error;
+use super::proxy::{Proxy, open_tunnel};
 use super::socket::{Keepalive, WebSocket};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
@@ -15,7 +16,10 @@ use crate::config::Config;
 use crate::connection::{Connection, Role};
 #[cfg(feature = "deflate")]
 use crate::extension::DeflateConfig;
-use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseStatus};
+use crate::handshake::{
+    AcceptedResponse, ClientRequest, HandshakeError, HandshakeLimits, Header, ResponseParser,
+    ResponseStatus, WsUrl, is_redirect, redirect_location,
+};
 
 /// Options for [`connect_with`]. Every field has a default.
 ///
@@ -75,6 +79,21 @@ pub struct ClientOptions {
     /// [`ClientRequest::deflate`].
     #[cfg(feature = "deflate")]
     pub deflate: Option<DeflateConfig>,
+    /// The proxy to connect through: by default the environment's
+    /// ([`Proxy::FromEnv`]: `https_proxy`, `http_proxy`, `all_proxy`,
+    /// `no_proxy`, ...). The TCP connection to the proxy is bounded by
+    /// [`connect_timeout`](Self::connect_timeout), the proxy's negotiation
+    /// by the [`handshake_timeout`](Self::handshake_timeout) it shares with
+    /// the opening handshake.
+    pub proxy: Proxy,
+    /// How many redirects (301, 302, 303, 307, 308 with a `Location`, RFC
+    /// 9110 §15.4) to follow, each over a new connection (and proxy
+    /// tunnel), before [`Error::TooManyRedirects`]. Default 3, as
+    /// tungstenite. 0 turns redirects off: the redirect answer is then
+    /// [`HandshakeError::UnexpectedStatus`]. `Authorization` and `Cookie`
+    /// from [`headers`](Self::headers) go only to the first URL's scheme,
+    /// host and port, as curl does.
+    pub max_redirects: u8,
 }
 
 impl Default for ClientOptions {
@@ -92,6 +111,8 @@ impl Default for ClientOptions {
             limits: HandshakeLimits::default(),
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
+            proxy: Proxy::FromEnv,
+            max_redirects: 3,
         }
     }
 }
@@ -118,7 +139,8 @@ impl ClientOptions {
 }
 
 /// Connects to a `ws://` URL with default options: resolves the host, connects
-/// with `TCP_NODELAY`, and runs the opening handshake.
+/// with `TCP_NODELAY` (through the environment's proxy, if any), runs the
+/// opening handshake, and follows up to 3 redirects.
 ///
 /// Returns the socket and the server's verified 101 response (subprotocol,
 /// extensions, headers). `wss://` needs a TLS stream: open one yourself and
@@ -141,33 +163,120 @@ pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Er
 }
 
 /// Connects like [`connect`], with options: subprotocols, headers, config,
-/// connect / handshake / read / write timeouts, keepalive.
+/// connect / handshake / read / write timeouts, keepalive, proxy, redirects.
+///
+/// Each attempt opens a TCP connection to the server or to the proxy
+/// ([`ClientOptions::proxy`]) and, through a proxy, a tunnel (HTTP CONNECT
+/// or SOCKS5); then runs the handshake. A redirect answer starts a new
+/// attempt at its `Location` ([`ClientOptions::max_redirects`]).
+///
+/// ```no_run
+/// use rfc6455::blocking::{ClientOptions, Error, Proxy, connect_with};
+///
+/// let options = ClientOptions {
+///     proxy: Proxy::Url("http://user:secret@127.0.0.1:3128".into()),
+///     ..Default::default()
+/// };
+/// match connect_with("ws://echo.example/", &options) {
+///     Ok((ws, _)) => drop(ws),
+///     Err(e @ Error::Proxy(_)) => eprintln!("proxy said {:?}: {e}", e.status()),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// ```
 pub fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+    let first = WsUrl::parse(url).map_err(HandshakeError::InvalidUrl)?;
+    let mut chain = vec![url.to_owned()];
+    // Bounded: each pass ends, or adds a URL to a chain of at most max_redirects + 1.
+    loop {
+        let current = chain.last().map_or(url, String::as_str);
+        let request = request_for(options, current, &first)?;
+        let response = match connect_once(&request, options) {
+            Err(Error::Handshake(HandshakeError::UnexpectedStatus(response)))
+                if options.max_redirects > 0 && is_redirect(response.status()) =>
+            {
+                response
+            }
+            other => return other,
+        };
+        if chain.len() > usize::from(options.max_redirects) {
+            return Err(Error::TooManyRedirects { chain, response });
+        }
+        match redirect_location(request.url(), &response) {
+            Ok(next) => chain.push(next),
+            Err(error) => {
+                return Err(Error::Redirect {
+                    chain,
+                    response,
+                    error,
+                });
+            }
+        }
+    }
+}
+
+/// The request for `url`; credentials-bearing extra headers only while
+/// `url` has the first URL's scheme, host and port.
+fn request_for(options: &ClientOptions, url: &str, first: &WsUrl) -> Result<ClientRequest, Error> {
     let request = options.request(url)?;
-    if request.url().is_secure() {
+    let u = request.url();
+    let same_origin =
+        (u.is_secure(), u.host(), u.port()) == (first.is_secure(), first.host(), first.port());
+    if same_origin {
+        return Ok(request);
+    }
+    let kept = ClientOptions {
+        headers: options
+            .headers
+            .iter()
+            .filter(|h| {
+                !["authorization", "cookie"].contains(&h.name.to_ascii_lowercase().as_str())
+            })
+            .cloned()
+            .collect(),
+        ..options.clone()
+    };
+    kept.request(url)
+}
+
+/// One attempt: TCP (direct or to the proxy), the tunnel, the handshake.
+fn connect_once(
+    request: &ClientRequest,
+    options: &ClientOptions,
+) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+    let url = request.url();
+    if url.is_secure() {
         return Err(Error::Io(io::Error::new(
             io::ErrorKind::Unsupported,
             "wss:// needs TLS: open a TLS stream and call client_handshake",
         )));
     }
-    let stream = tcp_connect(
-        request.url().host(),
-        request.url().port(),
-        options.connect_timeout,
-    )?;
+    let proxy = options.proxy.for_url(url)?;
+    let (host, port) = match &proxy {
+        Some(p) => (p.host(), p.port()),
+        None => (url.host(), url.port()),
+    };
+    let mut stream = tcp_connect(host, port, options.connect_timeout)?;
     stream.set_nodelay(true)?;
     // The request is small; this bounds writing it to a server that never reads.
     stream.set_write_timeout(options.handshake_timeout.filter(|t| !t.is_zero()))?;
+    // One deadline for the proxy's negotiation, TLS and the handshake.
     let deadline = deadline_after(options.handshake_timeout);
+    let early = match &proxy {
+        Some(p) => open_tunnel(&mut stream, p, url, options.limits, deadline)?,
+        None => Vec::new(),
+    };
+    // wss:// (TLS helper's part): `secure(stream, url.host(), options, deadline)`
+    // goes here, refusing a non-empty `early` (TLS data cannot precede ClientHello).
     let (mut ws, response) = handshake(
         stream,
-        &request,
+        request,
         options.config.clone(),
         options.limits,
         deadline,
+        &early,
     )?;
     ws.get_mut().set_read_timeout(options.read_timeout)?;
     ws.get_mut().set_write_timeout(options.write_timeout)?;
@@ -213,6 +322,7 @@ pub fn client_handshake<S: Read + Write + Timeouts>(
         config,
         HandshakeLimits::default(),
         deadline,
+        &[],
     )
 }
 
@@ -222,10 +332,17 @@ fn handshake<S: Read + Write + Timeouts>(
     config: Config,
     limits: HandshakeLimits,
     deadline: Option<Instant>,
+    early: &[u8],
 ) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
     stream.write_all(&request.encode()?)?;
     stream.flush()?;
     let mut parser = request.response_parser().with_limits(limits);
+    // Bytes a proxy passed on with its answer are the server's first bytes.
+    if !early.is_empty() {
+        if let ResponseStatus::Accepted(response) = parser.feed(early)? {
+            return Ok(finish(stream, parser, response, config));
+        }
+    }
     let mut buf = [0u8; 4096];
     let response = loop {
         let read = restoring_read_timeout(&mut stream, |s| read_buf_by(s, &mut buf, deadline));
@@ -239,7 +356,16 @@ fn handshake<S: Read + Write + Timeouts>(
             ResponseStatus::Accepted(response) => break response,
         }
     };
+    Ok(finish(stream, parser, response, config))
+}
+
+fn finish<S: Read + Write + Timeouts>(
+    stream: S,
+    parser: ResponseParser,
+    response: AcceptedResponse,
+    config: Config,
+) -> (WebSocket<S>, AcceptedResponse) {
     let mut conn = Connection::new(Role::Client, config).with_extensions(response.negotiated());
     conn.receive(parser.leftover());
-    Ok((WebSocket::from_connection(stream, conn), response))
+    (WebSocket::from_connection(stream, conn), response)
 }

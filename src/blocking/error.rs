@@ -7,7 +7,8 @@ use std::io;
 
 use crate::connection::CloseCode;
 use crate::error::{ApiMisuse, Error as CoreError};
-use crate::handshake::HandshakeError;
+use crate::handshake::{HandshakeError, HttpResponse, RedirectError};
+use crate::proxy::ProxyError;
 
 /// Everything the blocking adapters report.
 ///
@@ -58,6 +59,32 @@ pub enum Error {
     /// A plain HTTP request arrived where a WebSocket upgrade was required;
     /// `426 Upgrade Required` was sent.
     NotWebSocket,
+    /// The client could not open a tunnel through its proxy: the proxy
+    /// refused (407 without or with wrong credentials, 403, 502, a SOCKS
+    /// failure code: see [`ProxyError::status`]), answered garbage, closed
+    /// the connection, or the proxy setting is invalid.
+    Proxy(ProxyError),
+    /// The server answered with a redirect (RFC 9110 §15.4) the client
+    /// cannot follow: no or a bad `Location`, a scheme other than
+    /// ws/wss/http/https, or `wss://` to `ws://`.
+    Redirect {
+        /// The URLs requested, in order; the last one answered `response`.
+        chain: Vec<String>,
+        /// The redirect answer.
+        response: Box<HttpResponse>,
+        /// Why it cannot be followed.
+        error: RedirectError,
+    },
+    /// The server kept redirecting: [`ClientOptions::max_redirects`]
+    /// redirects were followed and the last URL answered with one more.
+    ///
+    /// [`ClientOptions::max_redirects`]: super::ClientOptions::max_redirects
+    TooManyRedirects {
+        /// The URLs requested, in order; the last one answered `response`.
+        chain: Vec<String>,
+        /// The last redirect answer.
+        response: Box<HttpResponse>,
+    },
 }
 
 impl Error {
@@ -74,7 +101,10 @@ impl Error {
             | Self::HandshakeTimeout
             | Self::HandshakeEof
             | Self::Rejected { .. }
-            | Self::NotWebSocket => None,
+            | Self::NotWebSocket
+            | Self::Proxy(_)
+            | Self::Redirect { .. }
+            | Self::TooManyRedirects { .. } => None,
             // Its Close 1001 is sent only if the connection was still open,
             // and says "going away", not what the peer did wrong.
             Self::IdleTimeout => None,
@@ -90,6 +120,11 @@ impl Error {
             Self::Handshake(e) => e.status(),
             Self::Rejected { status } => Some(*status),
             Self::NotWebSocket => Some(426),
+            // The proxy's answer to CONNECT (407, 403, 502, ...), if HTTP.
+            Self::Proxy(e) => e.status(),
+            Self::Redirect { response, .. } | Self::TooManyRedirects { response, .. } => {
+                Some(response.status())
+            }
             Self::Io(_)
             | Self::Connection(_)
             | Self::Closed
@@ -121,6 +156,12 @@ impl From<io::Error> for Error {
     }
 }
 
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Self {
+        Self::Proxy(e)
+    }
+}
+
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Self::Handshake(e)
@@ -149,11 +190,16 @@ impl From<Error> for io::Error {
             }
             Error::Closed => Self::new(io::ErrorKind::NotConnected, e),
             Error::HandshakeTimeout | Error::IdleTimeout => Self::new(io::ErrorKind::TimedOut, e),
-            Error::HandshakeEof => Self::new(io::ErrorKind::UnexpectedEof, e),
+            Error::HandshakeEof | Error::Proxy(ProxyError::Closed) => {
+                Self::new(io::ErrorKind::UnexpectedEof, e)
+            }
+            Error::Proxy(_) => Self::new(io::ErrorKind::ConnectionRefused, e),
             Error::Connection(_)
             | Error::Handshake(_)
             | Error::Rejected { .. }
-            | Error::NotWebSocket => Self::new(io::ErrorKind::InvalidData, e),
+            | Error::NotWebSocket
+            | Error::Redirect { .. }
+            | Error::TooManyRedirects { .. } => Self::new(io::ErrorKind::InvalidData, e),
         }
     }
 }
@@ -176,6 +222,16 @@ impl fmt::Display for Error {
                 write!(f, "WebSocket handshake refused with status {status}")
             }
             Self::NotWebSocket => f.write_str("not a WebSocket upgrade request (426 sent)"),
+            Self::Proxy(e) => write!(f, "proxy: {e}"),
+            Self::Redirect { chain, error, .. } => {
+                write!(f, "{error} (requested: {})", chain.join(" -> "))
+            }
+            Self::TooManyRedirects { chain, .. } => write!(
+                f,
+                "too many redirects ({} followed): {}",
+                chain.len().saturating_sub(1),
+                chain.join(" -> ")
+            ),
         }
     }
 }
@@ -187,7 +243,10 @@ impl std::error::Error for Error {
             Self::Io(e) => Some(e),
             Self::Handshake(e) => Some(e),
             Self::Connection(e) => Some(e),
-            Self::Closed
+            Self::Proxy(e) => Some(e),
+            Self::Redirect { error, .. } => Some(error),
+            Self::TooManyRedirects { .. }
+            | Self::Closed
             | Self::HandshakeTimeout
             | Self::HandshakeEof
             | Self::IdleTimeout

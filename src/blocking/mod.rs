@@ -49,6 +49,7 @@
 mod client;
 mod driver;
 mod error;
+mod proxy;
 mod server;
 mod socket;
 mod split;
@@ -56,6 +57,7 @@ mod transport;
 
 pub use client::{ClientOptions, client_handshake, connect, connect_with};
 pub use error::Error;
+pub use proxy::Proxy;
 pub use server::{Accepted, Decision, ServerOptions, accept, accept_with};
 pub use socket::{Keepalive, WebSocket};
 pub use split::{ReadHalf, TryClone, WriteHalf};
