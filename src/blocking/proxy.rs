@@ -34,6 +34,10 @@ pub enum Proxy {
     /// (see [`proxy_from_env`]).
     #[default]
     FromEnv,
+    /// Like [`FromEnv`](Self::FromEnv), with these `(name, value)` pairs
+    /// in place of the process environment: for settings kept elsewhere,
+    /// and for tests that must not change the process environment.
+    Vars(Vec<(String, String)>),
     /// Connect directly, whatever the environment says.
     None,
     /// This proxy: `http://`, `socks5://` or `socks5h://`, with
@@ -46,6 +50,9 @@ impl Proxy {
     pub fn for_url(&self, url: &WsUrl) -> Result<Option<ProxyUrl>, ProxyError> {
         match self {
             Self::FromEnv => proxy_from_env(url, |name| std::env::var(name).ok()),
+            Self::Vars(vars) => proxy_from_env(url, |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            }),
             Self::None => Ok(None),
             Self::Url(s) => ProxyUrl::parse(s).map(Some).map_err(ProxyError::from),
         }
