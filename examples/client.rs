@@ -6,13 +6,17 @@
 //! It offers permessage-deflate with the library's defaults; `--deflate SPEC`
 //! offers another configuration or none (`off`; see `shared/deflate_flag.rs`).
 //! What the server agreed to goes to stderr, so stdout holds only the replies.
+//!
+//! It connects through the proxy the environment names (`ws_proxy`,
+//! `http_proxy`, `all_proxy`, or the `wss`/`https` ones, each also in upper
+//! case; `no_proxy` lists hosts to reach directly) and follows up to 3
+//! redirects. A failure (a proxy's 407, a redirect loop) goes to stderr with
+//! exit status 1.
 
 #[path = "shared/deflate_flag.rs"]
 mod deflate_flag;
 
 use std::io::{BufRead, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
 
 use rfc6455::blocking::{self, ClientOptions};
 use rfc6455::{CloseCode, Config, Message};
@@ -34,31 +38,18 @@ fn run() -> Result<(), blocking::Error> {
         .first()
         .cloned()
         .unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
-    let options = ClientOptions {
+    let mut options = ClientOptions {
         config: Config::default()
             .max_message_size(256 << 20)
             .max_frame_size(256 << 20),
         ..Default::default()
     };
-    let (mut ws, response) = match deflate {
-        None => blocking::connect_with(&url, &options)?,
-        Some(deflate) => {
-            // ClientOptions has no deflate setting: build the request and
-            // run the handshake over a stream of our own.
-            let request = options.request(&url)?.deflate(deflate);
-            let addr = (request.url().host(), request.url().port())
-                .to_socket_addrs()?
-                .next()
-                .ok_or_else(|| std::io::Error::other("the host resolved to no address"))?;
-            let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-            stream.set_nodelay(true)?;
-            stream.set_write_timeout(options.write_timeout)?;
-            let (mut ws, response) =
-                blocking::client_handshake(stream, &request, options.config.clone())?;
-            ws.set_keepalive(options.keepalive);
-            (ws, response)
-        }
-    };
+    if let Some(deflate) = deflate {
+        options.deflate = deflate;
+    }
+    // The default options take the proxy from the environment (http_proxy,
+    // https_proxy, all_proxy, no_proxy, ...) and follow up to 3 redirects.
+    let (mut ws, response) = blocking::connect_with(&url, &options)?;
     let answered = response.response().header("Sec-WebSocket-Extensions");
     eprintln!(
         "client: Sec-WebSocket-Extensions: {}; {}",
