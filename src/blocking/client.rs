@@ -188,7 +188,7 @@ pub fn connect_with(
     options: &ClientOptions,
 ) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
     let first = WsUrl::parse(url).map_err(HandshakeError::InvalidUrl)?;
-    let mut chain = vec![url.to_owned()];
+    let mut chain = Vec::from([url.to_owned()]);
     // Bounded: each pass ends, or adds a URL to a chain of at most max_redirects + 1.
     loop {
         let current = chain.last().map_or(url, String::as_str);
