@@ -1,6 +1,8 @@
-//! Following a redirect answer to the opening handshake (RFC 6455 §4.1:
-//! "the client MAY follow redirects"; RFC 9110 §15.4), sans-IO: which
-//! statuses redirect, and the URL a `Location` (RFC 9110 §10.2.2) names.
+//! Following a redirect answer to the opening handshake, sans-IO: which
+//! statuses redirect (RFC 9110 §15.4), and the URL a `Location` (RFC 9110
+//! §10.2.2) names. RFC 6455 §4.1 (response step 1): "the server might
+//! redirect the client using a 3xx status code (but clients are not
+//! required to follow them)".
 
 use alloc::format;
 use alloc::string::String;

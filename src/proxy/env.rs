@@ -18,8 +18,10 @@ use crate::handshake::WsUrl;
 ///    one wins; each is read lower case first, then upper case (curl and
 ///    Python read both, and prefer lower case). `ws_proxy` and `wss_proxy`
 ///    are what curl and `websockets` look up first for these schemes;
-///    `websockets` also takes `https_proxy` for `ws://`, which we do not
-///    (a plain connection goes through the plain-HTTP proxy, as in curl).
+///    `websockets` also takes `https_proxy` for `ws://`, after the NOTE in
+///    RFC 6455 §4.1 (client requirement 3) that encourages preferring the
+///    HTTPS proxy; we do not: a plain connection goes through the plain
+///    HTTP proxy, as in curl, and `ws_proxy` or `all_proxy` can name another.
 /// 3. `HTTP_PROXY` in upper case is ignored when `REQUEST_METHOD` is set:
 ///    in a CGI program it comes from the request's `Proxy:` header
 ///    ("httpoxy", CVE-2016-5385), as curl and Python guard against.
