@@ -1,4 +1,5 @@
-//! Line client: `cargo run --release --example client -- ws://HOST:PORT/PATH`.
+//! Line client: `cargo run --release --example client -- ws://HOST:PORT/PATH`
+//! (or `wss://`, trusting Mozilla's roots plus those in `SSL_CERT_FILE`).
 //! Sends each line of stdin (newline stripped, empty lines included) as one
 //! Text message and prints each reply on its own line, in order. After stdin
 //! ends it closes with 1000 and exits 0 once the closing handshake completes.
@@ -11,8 +12,6 @@
 mod deflate_flag;
 
 use std::io::{BufRead, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
 
 use rfc6455::blocking::{self, ClientOptions};
 use rfc6455::{CloseCode, Config, Message};
@@ -34,31 +33,16 @@ fn run() -> Result<(), blocking::Error> {
         .first()
         .cloned()
         .unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
-    let options = ClientOptions {
+    let mut options = ClientOptions {
         config: Config::default()
             .max_message_size(256 << 20)
             .max_frame_size(256 << 20),
         ..Default::default()
     };
-    let (mut ws, response) = match deflate {
-        None => blocking::connect_with(&url, &options)?,
-        Some(deflate) => {
-            // ClientOptions has no deflate setting: build the request and
-            // run the handshake over a stream of our own.
-            let request = options.request(&url)?.deflate(deflate);
-            let addr = (request.url().host(), request.url().port())
-                .to_socket_addrs()?
-                .next()
-                .ok_or_else(|| std::io::Error::other("the host resolved to no address"))?;
-            let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-            stream.set_nodelay(true)?;
-            stream.set_write_timeout(options.write_timeout)?;
-            let (mut ws, response) =
-                blocking::client_handshake(stream, &request, options.config.clone())?;
-            ws.set_keepalive(options.keepalive);
-            (ws, response)
-        }
-    };
+    if let Some(deflate) = deflate {
+        options.deflate = deflate;
+    }
+    let (mut ws, response) = blocking::connect_with(&url, &options)?;
     let answered = response.response().header("Sec-WebSocket-Extensions");
     eprintln!(
         "client: Sec-WebSocket-Extensions: {}; {}",

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::error::Error;
 use super::socket::{Keepalive, WebSocket};
+use super::stream::{ClientStream, secure};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
 };
@@ -75,6 +76,37 @@ pub struct ClientOptions {
     /// [`ClientRequest::deflate`].
     #[cfg(feature = "deflate")]
     pub deflate: Option<DeflateConfig>,
+    /// The TLS configuration for `wss://` URLs (feature `rustls`). `None`
+    /// (the default) uses the built-in one: rustls with the `ring` provider,
+    /// Mozilla's roots (`webpki-roots`) plus the PEM bundle named by the
+    /// `SSL_CERT_FILE` environment variable if it is set, ALPN `http/1.1`.
+    ///
+    /// Give a config of your own to trust a private CA or the platform's
+    /// store (build it with `rustls-native-certs` or
+    /// `rustls-platform-verifier`), or for client certificates. Its ALPN
+    /// protocols must be `http/1.1` or none. A certificate that does not
+    /// verify fails the connection with [`Error::Tls`]; `wss://` never
+    /// falls back to `ws://`.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use rfc6455::blocking::{self, ClientOptions};
+    /// use rfc6455::rustls::{ClientConfig, RootCertStore};
+    /// use rfc6455::rustls::pki_types::{CertificateDer, pem::PemObject};
+    ///
+    /// let mut roots = RootCertStore::empty();
+    /// roots.add(CertificateDer::from_pem_file("my-ca.pem")?)?;
+    /// let config = ClientConfig::builder_with_provider(blocking::crypto_provider())
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let options = ClientOptions { tls: Some(Arc::new(config)), ..Default::default() };
+    /// let (mut ws, _) = blocking::connect_with("wss://localhost:9443/", &options)?;
+    /// ws.send_text("hello")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "rustls")]
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientOptions {
@@ -92,6 +124,8 @@ impl Default for ClientOptions {
             limits: HandshakeLimits::default(),
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
+            #[cfg(feature = "rustls")]
+            tls: None,
         }
     }
 }
@@ -117,12 +151,14 @@ impl ClientOptions {
     }
 }
 
-/// Connects to a `ws://` URL with default options: resolves the host, connects
-/// with `TCP_NODELAY`, and runs the opening handshake.
+/// Connects to a `ws://` or `wss://` URL with default options: resolves the
+/// host, connects with `TCP_NODELAY`, for `wss://` runs the TLS handshake
+/// (feature `rustls`, see [`ClientOptions::tls`]), and runs the opening
+/// handshake, all within [`ClientOptions::handshake_timeout`].
 ///
-/// Returns the socket and the server's verified 101 response (subprotocol,
-/// extensions, headers). `wss://` needs a TLS stream: open one yourself and
-/// call [`client_handshake`].
+/// Returns the stream and the server's verified 101 response (subprotocol,
+/// extensions, headers). Without the `rustls` feature a `wss://` URL is an
+/// error: open a TLS stream yourself and call [`client_handshake`].
 ///
 /// ```no_run
 /// use rfc6455::blocking::connect;
@@ -136,7 +172,7 @@ impl ClientOptions {
 /// ws.close(CloseCode::NORMAL, "done")?;
 /// # Ok::<(), rfc6455::blocking::Error>(())
 /// ```
-pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+pub fn connect(url: &str) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
     connect_with(url, &ClientOptions::default())
 }
 
@@ -145,14 +181,8 @@ pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Er
 pub fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
     let request = options.request(url)?;
-    if request.url().is_secure() {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs TLS: open a TLS stream and call client_handshake",
-        )));
-    }
     let stream = tcp_connect(
         request.url().host(),
         request.url().port(),
@@ -162,6 +192,11 @@ pub fn connect_with(
     // The request is small; this bounds writing it to a server that never reads.
     stream.set_write_timeout(options.handshake_timeout.filter(|t| !t.is_zero()))?;
     let deadline = deadline_after(options.handshake_timeout);
+    let stream = if request.url().is_secure() {
+        secure(stream, request.url().host(), options, deadline)?
+    } else {
+        ClientStream::Plain(stream)
+    };
     let (mut ws, response) = handshake(
         stream,
         &request,

@@ -58,6 +58,13 @@ pub enum Error {
     /// A plain HTTP request arrived where a WebSocket upgrade was required;
     /// `426 Upgrade Required` was sent.
     NotWebSocket,
+    /// TLS failed (feature `rustls`): the peer's certificate was not
+    /// trusted, had expired or named another host, the peer sent an alert
+    /// (e.g. it refused our certificate or protocol versions), or it broke
+    /// the TLS protocol. Never retried without TLS. Carries rustls's own
+    /// error, also when it reached us wrapped in an `io::Error`.
+    #[cfg(feature = "rustls")]
+    Tls(rustls::Error),
 }
 
 impl Error {
@@ -75,6 +82,9 @@ impl Error {
             | Self::HandshakeEof
             | Self::Rejected { .. }
             | Self::NotWebSocket => None,
+            // TLS failures end the transport; no WebSocket Close goes out.
+            #[cfg(feature = "rustls")]
+            Self::Tls(_) => None,
             // Its Close 1001 is sent only if the connection was still open,
             // and says "going away", not what the peer did wrong.
             Self::IdleTimeout => None,
@@ -96,6 +106,8 @@ impl Error {
             | Self::HandshakeTimeout
             | Self::HandshakeEof
             | Self::IdleTimeout => None,
+            #[cfg(feature = "rustls")]
+            Self::Tls(_) => None,
         }
     }
 
@@ -115,8 +127,15 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// An `io::Error` that carries a `rustls::Error` (as TLS streams report
+/// them) becomes [`Error::Tls`]; any other is [`Error::Io`].
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
+        #[cfg(feature = "rustls")]
+        let e = match super::tls_client::unwrap_tls_error(e) {
+            Ok(tls) => return Self::Tls(tls),
+            Err(e) => e,
+        };
         Self::Io(e)
     }
 }
@@ -154,6 +173,9 @@ impl From<Error> for io::Error {
             | Error::Handshake(_)
             | Error::Rejected { .. }
             | Error::NotWebSocket => Self::new(io::ErrorKind::InvalidData, e),
+            // The same io::Error as rustls's own streams give.
+            #[cfg(feature = "rustls")]
+            Error::Tls(e) => Self::new(io::ErrorKind::InvalidData, e),
         }
     }
 }
@@ -176,6 +198,8 @@ impl fmt::Display for Error {
                 write!(f, "WebSocket handshake refused with status {status}")
             }
             Self::NotWebSocket => f.write_str("not a WebSocket upgrade request (426 sent)"),
+            #[cfg(feature = "rustls")]
+            Self::Tls(e) => write!(f, "TLS error: {e}"),
         }
     }
 }
@@ -187,6 +211,8 @@ impl std::error::Error for Error {
             Self::Io(e) => Some(e),
             Self::Handshake(e) => Some(e),
             Self::Connection(e) => Some(e),
+            #[cfg(feature = "rustls")]
+            Self::Tls(e) => Some(e),
             Self::Closed
             | Self::HandshakeTimeout
             | Self::HandshakeEof

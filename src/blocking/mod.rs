@@ -52,6 +52,13 @@ mod error;
 mod server;
 mod socket;
 mod split;
+mod stream;
+#[cfg(feature = "rustls")]
+mod tls;
+#[cfg(feature = "rustls")]
+mod tls_client;
+#[cfg(feature = "rustls")]
+mod tls_session;
 mod transport;
 
 pub use client::{ClientOptions, client_handshake, connect, connect_with};
@@ -59,4 +66,9 @@ pub use error::Error;
 pub use server::{Accepted, Decision, ServerOptions, accept, accept_with};
 pub use socket::{Keepalive, WebSocket};
 pub use split::{ReadHalf, TryClone, WriteHalf};
+pub use stream::ClientStream;
+#[cfg(feature = "rustls")]
+pub use tls::TlsStream;
+#[cfg(feature = "rustls")]
+pub use tls_client::crypto_provider;
 pub use transport::Timeouts;
