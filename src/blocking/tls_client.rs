@@ -3,6 +3,7 @@
 //! and [`Timeouts`] for rustls's own `StreamOwned`.
 
 use std::prelude::rust_2024::*;
+use std::{format, vec};
 
 use std::ffi::OsString;
 use std::fs;

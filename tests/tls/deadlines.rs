@@ -115,3 +115,60 @@ fn our_client_talks_to_a_stream_owned_server() {
     ws.close(CloseCode::NORMAL, "").unwrap();
     server.join().unwrap();
 }
+
+#[test]
+fn a_record_trickled_byte_by_byte_cannot_stretch_a_read_past_its_timeout() {
+    // Each byte comes well within the read timeout, the whole record long after it.
+    const GAP: Duration = Duration::from_millis(50);
+    const READ_TIMEOUT: Duration = Duration::from_millis(500);
+    let ca = TestCa::new();
+    let config = ca.issue(Leaf::Good).server_config();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (addr, server) = tcp_server(move |tcp| {
+        let mut tls = StreamOwned::new(ServerConnection::new(config).unwrap(), tcp);
+        while tls.conn.is_handshaking() {
+            tls.conn.complete_io(&mut tls.sock).unwrap();
+        }
+        // One record of 60 plaintext bytes, sent a byte at a time.
+        std::io::Write::write_all(&mut tls.conn.writer(), &[b'x'; 60]).unwrap();
+        let mut record = Vec::new();
+        while tls.conn.wants_write() {
+            tls.conn.write_tls(&mut record).unwrap();
+        }
+        for byte in record {
+            if stop_rx.try_recv().is_ok()
+                || std::io::Write::write_all(&mut tls.sock, &[byte]).is_err()
+            {
+                return;
+            }
+            thread::sleep(GAP);
+        }
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    bounded(&tcp);
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = TlsStream::client(tcp, ca.client_config(), name).unwrap();
+    tls.complete_handshake(Some(TIMEOUT)).unwrap();
+    blocking::Timeouts::set_read_timeout(&tls, Some(READ_TIMEOUT)).unwrap();
+    let result = within_timeout(move || {
+        let mut buf = [0; 100];
+        let result = std::io::Read::read(&mut tls, &mut buf);
+        let timeout_kept = blocking::Timeouts::read_timeout(&tls).unwrap();
+        (result.map_err(|e| e.kind()), timeout_kept)
+    });
+    let _ = stop_tx.send(());
+    server.join().unwrap();
+    let (result, timeout_kept) = result;
+    assert!(
+        matches!(
+            result,
+            Err(std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+        ),
+        "{result:?}"
+    );
+    assert_eq!(
+        timeout_kept,
+        Some(READ_TIMEOUT),
+        "the caller's timeout is restored"
+    );
+}
