@@ -86,6 +86,15 @@ fn accept_over_rustls_stream_owned_times_out_a_client_that_sends_nothing() {
         // so accept's 408 waits for this read timeout: give it one.
         tcp.set_read_timeout(Some(DEADLINE)).unwrap();
         let tls = StreamOwned::new(ServerConnection::new(config).unwrap(), tcp);
+        // The deadlines reach the socket (without that, the read timeout
+        // set above would end the handshake as well, only later).
+        let probe = Duration::from_secs(2);
+        blocking::Timeouts::set_write_timeout(&tls, Some(probe)).unwrap();
+        assert_eq!(tls.sock.write_timeout().unwrap(), Some(probe));
+        assert_eq!(
+            blocking::Timeouts::read_timeout(&tls).unwrap(),
+            Some(DEADLINE)
+        );
         blocking::accept_with(tls, &short_handshake(), |_| Decision::accept()).map(drop)
     });
     assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
