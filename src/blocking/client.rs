@@ -153,7 +153,7 @@ impl ClientOptions {
 
 /// Connects to a `ws://` or `wss://` URL with default options: resolves the
 /// host, connects with `TCP_NODELAY`, for `wss://` runs the TLS handshake
-/// (feature `rustls`, see [`ClientOptions::tls`]), and runs the opening
+/// (feature `rustls`, see `ClientOptions::tls`), and runs the opening
 /// handshake, all within [`ClientOptions::handshake_timeout`].
 ///
 /// Returns the stream and the server's verified 101 response (subprotocol,

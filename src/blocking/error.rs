@@ -128,7 +128,7 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
 }
 
 /// An `io::Error` that carries a `rustls::Error` (as TLS streams report
-/// them) becomes [`Error::Tls`]; any other is [`Error::Io`].
+/// them) becomes `Error::Tls` (feature `rustls`); any other is [`Error::Io`].
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         #[cfg(feature = "rustls")]

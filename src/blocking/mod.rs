@@ -5,6 +5,10 @@
 //! `Read + Write` stream: a `TcpStream`, a TLS stream, anything. The adapters use
 //! only the core's public API, the same one an async runtime would.
 //!
+//! With the `rustls` feature, [`connect`] also takes `wss://` URLs (see
+//! `ClientOptions::tls`), and `TlsStream` serves TLS to [`accept`] and
+//! splits like a `TcpStream`.
+//!
 //! Every wait has a deadline by default over a `TcpStream` (the opening
 //! handshake 10 s, `close` 10 s, a server's writes 30 s), set through the
 //! stream's timeouts ([`Timeouts`]); another stream implements [`Timeouts`]

@@ -192,7 +192,8 @@ impl TlsStream {
     }
 
     /// The TCP socket beneath. Reading or writing it directly corrupts the
-    /// connection.
+    /// connection. (Dropping the last handle makes the socket non-blocking
+    /// to send the `close_notify`, which a clone of it would see.)
     pub fn get_ref(&self) -> &TcpStream {
         &self.shared.tcp
     }
