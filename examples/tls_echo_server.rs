@@ -7,12 +7,13 @@
 //! with `blocking::accept`: the TLS handshake runs inside it, within the
 //! opening handshake's deadline (10 s), and the socket's timeouts bound every
 //! later wait. (A `rustls::StreamOwned` works with `accept` too; it cannot be
-//! `split`.) To try it with a certificate for localhost:
+//! `split`.) To try it with a self-signed certificate for localhost (not a
+//! CA: webpki refuses a CA certificate used as the server's own):
 //!
 //! ```sh
 //! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 //!     -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-//!     -keyout key.pem -out cert.pem
+//!     -addext basicConstraints=critical,CA:FALSE -keyout key.pem -out cert.pem
 //! cargo run --example tls_echo_server -- cert.pem key.pem
 //! SSL_CERT_FILE=cert.pem cargo run --example client -- wss://localhost:9443/
 //! ```
