@@ -59,8 +59,9 @@ mod split;
 mod stream;
 #[cfg(feature = "rustls")]
 mod tls;
+// pub(crate): the tokio adapter's wss:// uses the same config and checks.
 #[cfg(feature = "rustls")]
-mod tls_client;
+pub(crate) mod tls_client;
 #[cfg(feature = "rustls")]
 mod tls_session;
 mod transport;

@@ -41,20 +41,8 @@ pub(crate) fn secure(
     options: &ClientOptions,
     deadline: Option<Instant>,
 ) -> Result<ClientStream, Error> {
-    let config = match &options.tls {
-        Some(config) => {
-            check_alpn(config)?;
-            Arc::clone(config)
-        }
-        None => default_client_config()?,
-    };
-    let name = ServerName::try_from(host.to_owned()).map_err(|_| {
-        Error::Io(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{host:?} is not a host name TLS can verify"),
-        ))
-    })?;
-    let mut tls = TlsStream::client(tcp, config, name).map_err(Error::Tls)?;
+    let mut tls = TlsStream::client(tcp, client_config_for(options)?, server_name(host)?)
+        .map_err(Error::Tls)?;
     let timeout = match deadline {
         Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
             Some(left) if !left.is_zero() => Some(left),
@@ -68,6 +56,30 @@ pub(crate) fn secure(
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(Error::HandshakeEof),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The TLS config a client with `options` uses: [`ClientOptions::tls`]
+/// (whose ALPN must allow HTTP/1.1), else [`default_client_config`]. For
+/// every adapter's `wss://`.
+pub(crate) fn client_config_for(options: &ClientOptions) -> Result<Arc<ClientConfig>, Error> {
+    match &options.tls {
+        Some(config) => {
+            check_alpn(config)?;
+            Ok(Arc::clone(config))
+        }
+        None => default_client_config(),
+    }
+}
+
+/// The name to send as SNI and to verify the certificate against: a DNS
+/// name or an IP address (`host` without brackets, as `WsUrl::host` gives it).
+pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
+    ServerName::try_from(host.to_owned()).map_err(|_| {
+        Error::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{host:?} is not a host name TLS can verify"),
+        ))
+    })
 }
 
 /// A caller's config may offer `http/1.1` or nothing: a server that picked
@@ -219,7 +231,9 @@ mod tests {
     use std::string::{String, ToString};
     use std::{format, vec};
 
-    use super::{ClientConfig, Error, HTTP_1_1, check_alpn, client_config, fs, io};
+    use super::{
+        ClientConfig, Error, HTTP_1_1, ServerName, check_alpn, client_config, fs, io, server_name,
+    };
 
     /// A file of its own under the temp dir, removed on drop.
     struct TempFile(std::path::PathBuf);
@@ -283,5 +297,22 @@ mod tests {
         ));
         let plain = io::Error::new(io::ErrorKind::InvalidData, "not TLS");
         assert!(matches!(Error::from(plain), Error::Io(_)));
+    }
+
+    #[test]
+    fn server_names_are_dns_names_or_ip_addresses() {
+        assert!(matches!(
+            server_name("localhost"),
+            Ok(ServerName::DnsName(_))
+        ));
+        assert!(matches!(
+            server_name("127.0.0.1"),
+            Ok(ServerName::IpAddress(_))
+        ));
+        // WsUrl::host strips the brackets of an IPv6 literal.
+        assert!(matches!(server_name("::1"), Ok(ServerName::IpAddress(_))));
+        assert!(
+            matches!(server_name("not a name"), Err(Error::Io(e)) if e.kind() == io::ErrorKind::InvalidInput)
+        );
     }
 }
