@@ -66,3 +66,18 @@ fn the_error_says_it_is_tls_and_why() {
     assert_eq!(error.close_code(), None);
     assert_eq!(error.status(), None);
 }
+
+#[test]
+fn a_plain_ws_client_at_a_tls_port_is_a_tls_error_on_the_server() {
+    let ca = TestCa::new();
+    let (url, server) = wss_server(ca.issue(Leaf::Good).server_config(), |ws| ws.map(drop));
+    let plain = url.replacen("wss://", "ws://", 1);
+    let client = blocking::connect(&plain).map(drop);
+    let server = server.join().unwrap();
+    assert!(
+        matches!(server, Err(Error::Tls(rustls::Error::InvalidMessage(_)))),
+        "{server:?}"
+    );
+    // The client gets the server's alert bytes where HTTP should be.
+    assert!(matches!(client, Err(Error::Handshake(_))), "{client:?}");
+}

@@ -46,14 +46,21 @@ fn split_over_tls_runs_a_reader_and_a_writer_thread() {
         }
     });
     let (ws, _) = blocking::connect_with(&url, &ca.options()).unwrap();
+    // A lock held while a half waits would stall the other: fail, not hang.
+    within_timeout(move || talk_split(ws, MESSAGES));
+    assert_eq!(server.join().unwrap(), MESSAGES);
+}
+
+/// Sends `messages` from a writer thread while reading their echoes.
+fn talk_split(ws: WebSocket<ClientStream>, messages: usize) {
     let (mut reader, mut writer) = ws.split().expect("split over TLS");
     let sender = thread::spawn(move || {
-        for i in 0..MESSAGES {
+        for i in 0..messages {
             writer.send_text(&format!("message {i}")).unwrap();
         }
         writer
     });
-    for i in 0..MESSAGES {
+    for i in 0..messages {
         // Pongs from the server never show up here: only echoes and Pings.
         let text = loop {
             match reader.read().unwrap() {
@@ -74,7 +81,6 @@ fn split_over_tls_runs_a_reader_and_a_writer_thread() {
             Err(e) => panic!("client reader: {e}"),
         }
     }
-    assert_eq!(server.join().unwrap(), MESSAGES);
 }
 
 /// What the client's read reports after the server ended TLS one way or
