@@ -266,12 +266,15 @@ fn serve_raw(mut stream: TcpStream, read_size: usize) {
     }
 }
 
-fn connect_rfc6455(addr: SocketAddr) -> WebSocket<TcpStream> {
+fn connect_rfc6455(addr: SocketAddr) -> WebSocket<blocking::ClientStream> {
     blocking::connect(&format!("ws://{addr}/")).unwrap().0
 }
 
 /// A client whose reads (and `ReadHalf` buffer) are `read_size` bytes.
-fn connect_rfc6455_reading(addr: SocketAddr, read_size: usize) -> WebSocket<TcpStream> {
+fn connect_rfc6455_reading(
+    addr: SocketAddr,
+    read_size: usize,
+) -> WebSocket<blocking::ClientStream> {
     let options = ClientOptions {
         config: Config::default().read_buffer_size(read_size),
         ..Default::default()
@@ -294,7 +297,7 @@ fn client_frame(data: &[u8]) -> Vec<u8> {
     frame
 }
 
-fn rfc_round_trip(ws: &mut WebSocket<TcpStream>, data: &[u8]) -> Message<'static> {
+fn rfc_round_trip(ws: &mut WebSocket<blocking::ClientStream>, data: &[u8]) -> Message<'static> {
     ws.send_binary(data).unwrap();
     ws.read().unwrap()
 }
@@ -356,7 +359,11 @@ fn round_trips(c: &mut Criterion, rfc: SocketAddr, tung: SocketAddr, raw: Socket
 
 /// Reads `n` whole messages on a split rfc6455 socket (lent by `read_with`,
 /// or owned from `read`); returns payload bytes.
-fn rfc_read_n(reader: &mut blocking::ReadHalf<TcpStream>, n: usize, lending: bool) -> usize {
+fn rfc_read_n(
+    reader: &mut blocking::ReadHalf<blocking::ClientStream>,
+    n: usize,
+    lending: bool,
+) -> usize {
     let mut bytes = 0;
     for _ in 0..n {
         bytes += if lending {

@@ -1,4 +1,5 @@
-//! Line client: `cargo run --release --example client -- ws://HOST:PORT/PATH`.
+//! Line client: `cargo run --release --example client -- ws://HOST:PORT/PATH`
+//! (or `wss://`, trusting Mozilla's roots plus those in `SSL_CERT_FILE`).
 //! Sends each line of stdin (newline stripped, empty lines included) as one
 //! Text message and prints each reply on its own line, in order. After stdin
 //! ends it closes with 1000 and exits 0 once the closing handshake completes.

@@ -137,7 +137,7 @@ struct Totals {
     payload_bytes: AtomicU64,
 }
 
-fn connect(url: &str, totals: &Totals) -> Result<WebSocket<std::net::TcpStream>, String> {
+fn connect(url: &str, totals: &Totals) -> Result<WebSocket<blocking::ClientStream>, String> {
     let options = ClientOptions {
         read_timeout: Some(IO_TIMEOUT),
         write_timeout: Some(IO_TIMEOUT),
@@ -159,7 +159,7 @@ fn connect(url: &str, totals: &Totals) -> Result<WebSocket<std::net::TcpStream>,
 
 /// Sends every message, checks each echo, then closes.
 fn exchange(
-    ws: &mut WebSocket<std::net::TcpStream>,
+    ws: &mut WebSocket<blocking::ClientStream>,
     client: usize,
     messages: usize,
     totals: &Totals,

@@ -100,6 +100,13 @@ pub mod proxy;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
+/// The `rustls` crate this one is built with (feature `rustls`), for
+/// building a [`rustls::ClientConfig`] or [`rustls::ServerConfig`] of the
+/// same version as [`blocking::ClientOptions::tls`] and
+/// [`blocking::TlsStream`] take.
+#[cfg(feature = "rustls")]
+pub use rustls;
+
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -5,12 +5,12 @@
 #[path = "../chat.rs"]
 mod chat;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::thread;
 use std::time::Duration;
 
 use rfc6455::Message;
-use rfc6455::blocking::{self, WebSocket};
+use rfc6455::blocking::{self, ClientStream, WebSocket};
 
 /// Every read in these tests gives up after this long.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,7 +39,7 @@ fn kind(event: &str) -> &str {
 }
 
 /// The next Text message; panics on anything else or after [`READ_TIMEOUT`].
-fn next_event(ws: &mut WebSocket<TcpStream>) -> String {
+fn next_event(ws: &mut WebSocket<ClientStream>) -> String {
     loop {
         match ws.read().expect("an event within the read timeout") {
             Message::Text(text) => return text.into_owned(),
@@ -50,7 +50,7 @@ fn next_event(ws: &mut WebSocket<TcpStream>) -> String {
 }
 
 /// Connects a member and reads its welcome; returns it with its id.
-fn join(addr: SocketAddr) -> (WebSocket<TcpStream>, u64) {
+fn join(addr: SocketAddr) -> (WebSocket<ClientStream>, u64) {
     let (mut ws, _) = blocking::connect(&format!("ws://{addr}/ws")).unwrap();
     ws.get_mut().set_read_timeout(Some(READ_TIMEOUT)).unwrap();
     let welcome = next_event(&mut ws);
@@ -61,7 +61,7 @@ fn join(addr: SocketAddr) -> (WebSocket<TcpStream>, u64) {
 
 /// Reads `ws`'s events until the message `text` from `from`; returns whether
 /// a `leave` of `who` came on the way.
-fn read_until_message(ws: &mut WebSocket<TcpStream>, from: u64, text: &str, who: u64) -> bool {
+fn read_until_message(ws: &mut WebSocket<ClientStream>, from: u64, text: &str, who: u64) -> bool {
     let mut left = false;
     loop {
         let event = next_event(ws);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::error::Error;
 use super::proxy::{Proxy, open_tunnel};
 use super::socket::{Keepalive, WebSocket};
+use super::stream::{ClientStream, secure};
 use super::transport::{
     ReadOutcome, Timeouts, deadline_after, read_buf_by, restoring_read_timeout,
 };
@@ -94,6 +95,37 @@ pub struct ClientOptions {
     /// from [`headers`](Self::headers) go only to the first URL's scheme,
     /// host and port, as curl does.
     pub max_redirects: u8,
+    /// The TLS configuration for `wss://` URLs (feature `rustls`). `None`
+    /// (the default) uses the built-in one: rustls with the `ring` provider,
+    /// Mozilla's roots (`webpki-roots`) plus the PEM bundle named by the
+    /// `SSL_CERT_FILE` environment variable if it is set, ALPN `http/1.1`.
+    ///
+    /// Give a config of your own to trust a private CA or the platform's
+    /// store (build it with `rustls-native-certs` or
+    /// `rustls-platform-verifier`), or for client certificates. Its ALPN
+    /// protocols must be `http/1.1` or none. A certificate that does not
+    /// verify fails the connection with [`Error::Tls`]; `wss://` never
+    /// falls back to `ws://`.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use rfc6455::blocking::{self, ClientOptions};
+    /// use rfc6455::rustls::{ClientConfig, RootCertStore};
+    /// use rfc6455::rustls::pki_types::{CertificateDer, pem::PemObject};
+    ///
+    /// let mut roots = RootCertStore::empty();
+    /// roots.add(CertificateDer::from_pem_file("my-ca.pem")?)?;
+    /// let config = ClientConfig::builder_with_provider(blocking::crypto_provider())
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let options = ClientOptions { tls: Some(Arc::new(config)), ..Default::default() };
+    /// let (mut ws, _) = blocking::connect_with("wss://localhost:9443/", &options)?;
+    /// ws.send_text("hello")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "rustls")]
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientOptions {
@@ -113,6 +145,8 @@ impl Default for ClientOptions {
             deflate: Some(DeflateConfig::default()),
             proxy: Proxy::FromEnv,
             max_redirects: 3,
+            #[cfg(feature = "rustls")]
+            tls: None,
         }
     }
 }
@@ -138,13 +172,15 @@ impl ClientOptions {
     }
 }
 
-/// Connects to a `ws://` URL with default options: resolves the host, connects
-/// with `TCP_NODELAY` (through the environment's proxy, if any), runs the
-/// opening handshake, and follows up to 3 redirects.
+/// Connects to a `ws://` or `wss://` URL with default options: resolves the
+/// host, connects with `TCP_NODELAY` (through the environment's proxy, if
+/// any), for `wss://` runs the TLS handshake (feature `rustls`, see
+/// `ClientOptions::tls`), runs the opening handshake, all within
+/// [`ClientOptions::handshake_timeout`], and follows up to 3 redirects.
 ///
-/// Returns the socket and the server's verified 101 response (subprotocol,
-/// extensions, headers). `wss://` needs a TLS stream: open one yourself and
-/// call [`client_handshake`].
+/// Returns the stream and the server's verified 101 response (subprotocol,
+/// extensions, headers). Without the `rustls` feature a `wss://` URL is an
+/// error: open a TLS stream yourself and call [`client_handshake`].
 ///
 /// ```no_run
 /// use rfc6455::blocking::connect;
@@ -158,7 +194,7 @@ impl ClientOptions {
 /// ws.close(CloseCode::NORMAL, "done")?;
 /// # Ok::<(), rfc6455::blocking::Error>(())
 /// ```
-pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+pub fn connect(url: &str) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
     connect_with(url, &ClientOptions::default())
 }
 
@@ -186,7 +222,7 @@ pub fn connect(url: &str) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Er
 pub fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
     let first = WsUrl::parse(url).map_err(HandshakeError::InvalidUrl)?;
     let mut chain = Vec::from([url.to_owned()]);
     // Bounded: each pass ends, or adds a URL to a chain of at most max_redirects + 1.
@@ -245,14 +281,8 @@ fn request_for(options: &ClientOptions, url: &str, first: &WsUrl) -> Result<Clie
 fn connect_once(
     request: &ClientRequest,
     options: &ClientOptions,
-) -> Result<(WebSocket<TcpStream>, AcceptedResponse), Error> {
+) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
     let url = request.url();
-    if url.is_secure() {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs TLS: open a TLS stream and call client_handshake",
-        )));
-    }
     let proxy = options.proxy.for_url(url)?;
     let (host, port) = match &proxy {
         Some(p) => (p.host(), p.port()),
@@ -268,8 +298,19 @@ fn connect_once(
         Some(p) => open_tunnel(&mut stream, p, url, options.limits, deadline)?,
         None => Vec::new(),
     };
-    // wss:// (TLS helper's part): `secure(stream, url.host(), options, deadline)`
-    // goes here, refusing a non-empty `early` (TLS data cannot precede ClientHello).
+    let stream = if url.is_secure() {
+        if !early.is_empty() {
+            // The server speaks first only after our ClientHello: bytes the
+            // proxy passed on before it are not from a TLS server.
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the proxy sent data after opening the tunnel, before the TLS handshake",
+            )));
+        }
+        secure(stream, url.host(), options, deadline)?
+    } else {
+        ClientStream::Plain(stream)
+    };
     let (mut ws, response) = handshake(
         stream,
         request,

@@ -85,6 +85,13 @@ pub enum Error {
         /// The last redirect answer.
         response: Box<HttpResponse>,
     },
+    /// TLS failed (feature `rustls`): the peer's certificate was not
+    /// trusted, had expired or named another host, the peer sent an alert
+    /// (e.g. it refused our certificate or protocol versions), or it broke
+    /// the TLS protocol. Never retried without TLS. Carries rustls's own
+    /// error, also when it reached us wrapped in an `io::Error`.
+    #[cfg(feature = "rustls")]
+    Tls(rustls::Error),
 }
 
 impl Error {
@@ -105,6 +112,9 @@ impl Error {
             | Self::Proxy(_)
             | Self::Redirect { .. }
             | Self::TooManyRedirects { .. } => None,
+            // TLS failures end the transport; no WebSocket Close goes out.
+            #[cfg(feature = "rustls")]
+            Self::Tls(_) => None,
             // Its Close 1001 is sent only if the connection was still open,
             // and says "going away", not what the peer did wrong.
             Self::IdleTimeout => None,
@@ -131,6 +141,8 @@ impl Error {
             | Self::HandshakeTimeout
             | Self::HandshakeEof
             | Self::IdleTimeout => None,
+            #[cfg(feature = "rustls")]
+            Self::Tls(_) => None,
         }
     }
 
@@ -150,8 +162,15 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// An `io::Error` that carries a `rustls::Error` (as TLS streams report
+/// them) becomes `Error::Tls` (feature `rustls`); any other is [`Error::Io`].
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
+        #[cfg(feature = "rustls")]
+        let e = match super::tls_client::unwrap_tls_error(e) {
+            Ok(tls) => return Self::Tls(tls),
+            Err(e) => e,
+        };
         Self::Io(e)
     }
 }
@@ -200,6 +219,9 @@ impl From<Error> for io::Error {
             | Error::NotWebSocket
             | Error::Redirect { .. }
             | Error::TooManyRedirects { .. } => Self::new(io::ErrorKind::InvalidData, e),
+            // The same io::Error as rustls's own streams give.
+            #[cfg(feature = "rustls")]
+            Error::Tls(e) => Self::new(io::ErrorKind::InvalidData, e),
         }
     }
 }
@@ -232,6 +254,8 @@ impl fmt::Display for Error {
                 chain.len().saturating_sub(1),
                 chain.join(" -> ")
             ),
+            #[cfg(feature = "rustls")]
+            Self::Tls(e) => write!(f, "TLS error: {e}"),
         }
     }
 }
@@ -245,6 +269,8 @@ impl std::error::Error for Error {
             Self::Connection(e) => Some(e),
             Self::Proxy(e) => Some(e),
             Self::Redirect { error, .. } => Some(error),
+            #[cfg(feature = "rustls")]
+            Self::Tls(e) => Some(e),
             Self::TooManyRedirects { .. }
             | Self::Closed
             | Self::HandshakeTimeout

@@ -5,6 +5,10 @@
 //! `Read + Write` stream: a `TcpStream`, a TLS stream, anything. The adapters use
 //! only the core's public API, the same one an async runtime would.
 //!
+//! With the `rustls` feature, [`connect`] also takes `wss://` URLs (see
+//! `ClientOptions::tls`), and `TlsStream` serves TLS to [`accept`] and
+//! splits like a `TcpStream`.
+//!
 //! Every wait has a deadline by default over a `TcpStream` (the opening
 //! handshake 10 s, `close` 10 s, a server's writes 30 s), set through the
 //! stream's timeouts ([`Timeouts`]); another stream implements [`Timeouts`]
@@ -53,6 +57,14 @@ mod proxy;
 mod server;
 mod socket;
 mod split;
+mod stream;
+#[cfg(feature = "rustls")]
+mod tls;
+// pub(crate): the tokio adapter's wss:// uses the same config and checks.
+#[cfg(feature = "rustls")]
+pub(crate) mod tls_client;
+#[cfg(feature = "rustls")]
+mod tls_session;
 mod transport;
 
 pub use client::{ClientOptions, client_handshake, connect, connect_with};
@@ -61,4 +73,9 @@ pub use proxy::Proxy;
 pub use server::{Accepted, Decision, ServerOptions, accept, accept_with};
 pub use socket::{Keepalive, WebSocket};
 pub use split::{ReadHalf, TryClone, WriteHalf};
+pub use stream::ClientStream;
+#[cfg(feature = "rustls")]
+pub use tls::TlsStream;
+#[cfg(feature = "rustls")]
+pub use tls_client::crypto_provider;
 pub use transport::Timeouts;

@@ -20,7 +20,7 @@ fn split_writer_timeout_loses_nothing() {
     });
     let ws = connect(&url);
     // Socket options are shared by the halves' handles.
-    let control = ws.get_ref().try_clone().unwrap();
+    let control = ws.get_ref().tcp().try_clone().unwrap();
     control.set_write_timeout(Some(SHORT)).unwrap();
     let (reader, mut writer) = ws.split().unwrap();
     let mut sent = 0;

@@ -24,6 +24,9 @@ pub(crate) const SHORT: Duration = Duration::from_millis(50);
 
 pub(crate) type Ws = WebSocket<TcpStream>;
 
+/// What `blocking::connect` gives: a `WebSocket` over a [`ClientStream`](blocking::ClientStream).
+pub(crate) type ClientWs = WebSocket<blocking::ClientStream>;
+
 /// Gives a socket [`TIMEOUT`] in both directions, and `TCP_NODELAY`.
 pub(crate) fn bounded(stream: &TcpStream) {
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
@@ -97,13 +100,13 @@ pub(crate) fn client_options(config: Config) -> ClientOptions {
     }
 }
 
-pub(crate) fn connect_with(url: &str, config: Config) -> Ws {
+pub(crate) fn connect_with(url: &str, config: Config) -> ClientWs {
     blocking::connect_with(url, &client_options(config))
         .expect("client handshake")
         .0
 }
 
-pub(crate) fn connect(url: &str) -> Ws {
+pub(crate) fn connect(url: &str) -> ClientWs {
     connect_with(url, Config::default())
 }
 
@@ -128,7 +131,9 @@ pub(crate) fn echo(mut ws: Ws) {
 }
 
 /// Reads messages until the peer's Close, returning what came before it.
-pub(crate) fn read_until_close(ws: &mut Ws) -> Vec<Message<'static>> {
+pub(crate) fn read_until_close<S: Read + Write + blocking::Timeouts>(
+    ws: &mut WebSocket<S>,
+) -> Vec<Message<'static>> {
     let mut seen = Vec::new();
     for _ in 0..10_000 {
         match ws.read().expect("read until close") {
@@ -140,7 +145,9 @@ pub(crate) fn read_until_close(ws: &mut Ws) -> Vec<Message<'static>> {
 }
 
 /// [`read_until_close`] that returns the error instead of panicking.
-pub(crate) fn try_read_until_close(ws: &mut Ws) -> Result<Vec<Message<'static>>, Error> {
+pub(crate) fn try_read_until_close<S: Read + Write + blocking::Timeouts>(
+    ws: &mut WebSocket<S>,
+) -> Result<Vec<Message<'static>>, Error> {
     let mut seen = Vec::new();
     for _ in 0..10_000 {
         match ws.read()? {
@@ -152,7 +159,7 @@ pub(crate) fn try_read_until_close(ws: &mut Ws) -> Result<Vec<Message<'static>>,
 }
 
 /// Closes normally and expects the closing handshake to complete.
-pub(crate) fn close(mut ws: Ws) {
+pub(crate) fn close<S: Read + Write + blocking::Timeouts>(mut ws: WebSocket<S>) {
     ws.close(CloseCode::NORMAL, "bye").expect("client close");
     assert!(ws.is_closed());
 }
