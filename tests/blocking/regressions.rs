@@ -15,7 +15,9 @@ fn split_writer_timeout_loses_nothing() {
         // Only a bound on a failing client: filling the socket buffers takes
         // several MiB of masking, which a loaded 2-core machine (CI building
         // the next job beside it) once stretched past TIMEOUT.
-        may_read.recv_timeout(6 * TIMEOUT).expect("client timed out");
+        may_read
+            .recv_timeout(6 * TIMEOUT)
+            .expect("client timed out");
         try_read_until_close(&mut ws)
     });
     let ws = connect(&url);
