@@ -162,7 +162,10 @@ fn finished_even_for_an_empty_read() {
     // After the tunnel opened or failed, every feed says Finished (as
     // HttpConnect's does), an empty one too; found by `proxy_negotiation`.
     let mut s = name(None);
-    assert_eq!(s.feed(&[5, 0, 5, 0, 0, 1, 1, 2, 3, 4, 0, 80]), Ok(TunnelStatus::Open));
+    assert_eq!(
+        s.feed(&[5, 0, 5, 0, 0, 1, 1, 2, 3, 4, 0, 80]),
+        Ok(TunnelStatus::Open)
+    );
     assert_eq!(s.feed(&[]), Err(ProxyError::Finished));
     let mut s = name(None);
     assert_eq!(s.feed(&[4]), Err(ProxyError::SocksVersion { got: 4 }));
