@@ -11,16 +11,19 @@
 //! Every entry point takes raw bytes and panics when an invariant breaks. The
 //! structured targets decode their bytes with a small hand-written reader
 //! rather than with `arbitrary`: a hand-written format has an inverse
-//! ([`frame_input`](crate::frame_input), [`ops_input`](crate::ops_input), [`roundtrip_input`](crate::roundtrip_input)), so the seed corpora
+//! ([`frame_input`], [`ops_input`], [`roundtrip_input`], [`proxy_input`],
+//! [`proxy_env_input`], [`redirect_input`]), so the seed corpora
 //! are written by a test and stay valid across dependency upgrades.
 //!
 //! Adding a target is two lines here (the function and its row in
-//! [`TARGETS`](crate::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
+//! [`TARGETS`]) plus its file in `fuzz/fuzz_targets/`.
 //!
 //! Layout: `input` (the byte reader, generated text), `receiver` (the polling
 //! loop and the checks every target shares), `touch` (every public accessor of
 //! what the targets parse or receive: the rule in `fuzz/README.md`), `wire`
-//! (an independent parser of what the crate writes), then one file per target.
+//! (an independent parser of what the crate writes), `touch_proxy` and
+//! `proxy_model` (the proxy and redirect targets' touches, and a model of
+//! CONNECT and SOCKS5 from the RFCs), then one file per target.
 
 mod deflate;
 mod frames;

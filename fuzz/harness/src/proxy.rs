@@ -101,19 +101,29 @@ trait Tunnel {
     fn advance(&mut self, n: usize);
     fn feed(&mut self, bytes: &[u8]) -> Result<TunnelStatus, ProxyError>;
     fn leftover(&self) -> &[u8];
+    /// `Debug`, and the owned leftover where there is an `into_leftover`.
+    fn touch(&self) -> Vec<u8>;
 }
 
 macro_rules! tunnel {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $owned:expr),*) => {$(
         impl Tunnel for $t {
             fn output(&self) -> &[u8] { self.poll_output() }
             fn advance(&mut self, n: usize) { self.advance_output(n) }
             fn feed(&mut self, b: &[u8]) -> Result<TunnelStatus, ProxyError> { self.feed(b) }
             fn leftover(&self) -> &[u8] { self.leftover() }
+            fn touch(&self) -> Vec<u8> {
+                touch::debug(self);
+                $owned(self)
+            }
         }
     )*};
 }
-tunnel!(HttpConnect, Socks5Connect, Negotiation);
+tunnel!(
+    HttpConnect: |t: &HttpConnect| t.clone().into_leftover(),
+    Socks5Connect: |t: &Socks5Connect| t.leftover().to_vec(),
+    Negotiation: |t: &Negotiation| t.leftover().to_vec()
+);
 
 fn text(input: &mut Input<'_>) -> String {
     let n = usize::from(input.byte());
@@ -152,7 +162,7 @@ pub(super) fn run(data: &[u8]) {
     };
     let addr = if mode & 0x23 == 0x21 {
         Some(if input.byte() & 1 == 0 {
-            IpAddr::from(<[u8; 4]>::try_from(pad::<4>(input.bytes(4))).unwrap())
+            IpAddr::from(pad::<4>(input.bytes(4)))
         } else {
             IpAddr::from(pad::<16>(input.bytes(16)))
         })
@@ -165,34 +175,36 @@ pub(super) fn run(data: &[u8]) {
     let answer = input.0;
 
     // Build the negotiation, and what it must write and read.
-    let (tunnel, expect): (Result<Box<dyn Tunnel>, ProxyError>, Result<Expect, ProxyError>) =
-        match &proxy {
-            None if mode & 3 == 0 => (
-                HttpConnect::new(&host, port, given.as_ref(), limits)
+    let (tunnel, expect): (
+        Result<Box<dyn Tunnel>, ProxyError>,
+        Result<Expect, ProxyError>,
+    ) = match &proxy {
+        None if mode & 3 == 0 => (
+            HttpConnect::new(&host, port, given.as_ref(), limits)
+                .map(|t| Box::new(t) as Box<dyn Tunnel>),
+            expect_http(&host, port, given.as_ref()),
+        ),
+        None => {
+            let target = addr.map_or(SocksTarget::Name(&host), SocksTarget::Addr);
+            (
+                Socks5Connect::new(target.clone(), port, given.as_ref())
                     .map(|t| Box::new(t) as Box<dyn Tunnel>),
-                expect_http(&host, port, given.as_ref()),
-            ),
-            None => {
-                let target = addr.map_or(SocksTarget::Name(&host), SocksTarget::Addr);
-                (
-                    Socks5Connect::new(target.clone(), port, given.as_ref())
-                        .map(|t| Box::new(t) as Box<dyn Tunnel>),
-                    expect_socks(&target, port, given.as_ref()),
-                )
+                expect_socks(&target, port, given.as_ref()),
+            )
+        }
+        Some(proxy) => {
+            touch::proxy_url(proxy);
+            let n = Negotiation::new(proxy, &host, port, limits);
+            if let Ok(n) = &n {
+                let http = proxy.scheme() == ProxyScheme::Http;
+                assert_eq!(matches!(n, Negotiation::Http(_)), http, "{n:?}");
             }
-            Some(proxy) => {
-                touch::proxy_url(proxy);
-                let n = Negotiation::new(proxy, &host, port, limits);
-                if let Ok(n) = &n {
-                    let http = proxy.scheme() == ProxyScheme::Http;
-                    assert_eq!(matches!(n, Negotiation::Http(_)), http, "{n:?}");
-                }
-                (
-                    n.map(|t| Box::new(t) as Box<dyn Tunnel>),
-                    expect_negotiation(proxy, &host, port),
-                )
-            }
-        };
+            (
+                n.map(|t| Box::new(t) as Box<dyn Tunnel>),
+                expect_negotiation(proxy, &host, port),
+            )
+        }
+    };
     let (mut tunnel, expect) = match (tunnel, expect) {
         (Ok(t), Ok(e)) => (t, e),
         (Err(e), Err(want)) => {
@@ -238,7 +250,11 @@ fn drive(
         written.extend_from_slice(&out[..n.min(out.len())]);
         t.advance(n);
     };
-    let steps = if steps.is_empty() { &[(0, 0)][..] } else { steps };
+    let steps = if steps.is_empty() {
+        &[(0, 0)][..]
+    } else {
+        steps
+    };
     let mut rest = answer;
     let mut outcome = Ok(TunnelStatus::Pending);
     // Bounded: every step but the empty feeds takes at least one byte.
@@ -246,7 +262,14 @@ fn drive(
         if rest.is_empty() {
             break;
         }
-        take(t, if advance == 0xFF { usize::MAX } else { usize::from(advance) });
+        take(
+            t,
+            if advance == 0xFF {
+                usize::MAX
+            } else {
+                usize::from(advance)
+            },
+        );
         let n = match feed {
             0 => rest.len(),
             0xFF => 0,
@@ -267,17 +290,29 @@ fn drive(
         Expect::Socks { credentials, .. } => model_socks(fed, *credentials),
     };
     let leftover = t.leftover().to_vec();
+    assert_eq!(t.touch(), leftover);
     match (&outcome, &model) {
         (Ok(TunnelStatus::Pending), Model::Pending(_)) => {}
         (Ok(TunnelStatus::Open), Model::Open { end, .. }) => {
-            assert_eq!(leftover, &fed[*end..], "leftover after the answer's end {end}");
+            assert_eq!(
+                leftover,
+                &fed[*end..],
+                "leftover after the answer's end {end}"
+            );
         }
         (Err(e), Model::Failed(want, _)) => assert_eq!(e, want),
         (Ok(TunnelStatus::Open), Model::Head { end, status }) => {
             assert!(matches!(status, Some(200..=299)), "open on {status:?}");
-            assert_eq!(leftover, &fed[*end..], "leftover after the head's end {end}");
+            assert_eq!(
+                leftover,
+                &fed[*end..],
+                "leftover after the head's end {end}"
+            );
         }
-        (Err(ProxyError::AuthRequired(r) | ProxyError::Refused(r)), Model::Head { end, status }) => {
+        (
+            Err(ProxyError::AuthRequired(r) | ProxyError::Refused(r)),
+            Model::Head { end, status },
+        ) => {
             let auth = matches!(outcome, Err(ProxyError::AuthRequired(_)));
             assert_eq!(Some(r.status()), *status);
             assert_eq!(auth, r.status() == 407);
@@ -295,7 +330,11 @@ fn drive(
     if outcome != Ok(TunnelStatus::Pending) {
         // Finished: every later feed says so, and the leftover stays.
         for more in [&b"x"[..], &[]] {
-            assert_eq!(t.feed(more), Err(ProxyError::Finished), "feed {more:?} after {outcome:?}");
+            assert_eq!(
+                t.feed(more),
+                Err(ProxyError::Finished),
+                "feed {more:?} after {outcome:?}"
+            );
             assert_eq!(t.leftover(), leftover);
         }
     }

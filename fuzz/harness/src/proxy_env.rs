@@ -71,7 +71,12 @@ pub fn proxy_env_input(case: &EnvCase<'_>) -> Vec<u8> {
     text(&mut out, case.host);
     out.extend(case.port.to_be_bytes());
     out.push(u8::from(case.secure));
-    let index = |name: &str| ENV_VARS.iter().position(|v| *v == name).expect("a variable");
+    let index = |name: &str| {
+        ENV_VARS
+            .iter()
+            .position(|v| *v == name)
+            .expect("a variable")
+    };
     let mask = case.vars.iter().fold(0u16, |m, (n, _)| m | 1 << index(n));
     out.extend(mask.to_be_bytes());
     for (i, name) in ENV_VARS.iter().enumerate() {

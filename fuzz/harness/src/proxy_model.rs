@@ -289,7 +289,11 @@ pub(super) fn model_http(a: &[u8], limits: HandshakeLimits) -> Model {
         && line[7].is_ascii_digit()
         && line[8] == b' '
         && line[9..12].iter().all(u8::is_ascii_digit))
-    .then(|| line[9..12].iter().fold(0, |n, &d| n * 10 + u16::from(d - b'0')));
+    .then(|| {
+        line[9..12]
+            .iter()
+            .fold(0, |n, &d| n * 10 + u16::from(d - b'0'))
+    });
     Model::Head {
         end: start + end,
         status,
@@ -298,7 +302,10 @@ pub(super) fn model_http(a: &[u8], limits: HandshakeLimits) -> Model {
 
 fn too_large_or_pending(a: &[u8], max: usize) -> Model {
     if a.len() > max {
-        Model::Failed(ProxyError::ResponseTooLarge { limit: max }, Stage::default())
+        Model::Failed(
+            ProxyError::ResponseTooLarge { limit: max },
+            Stage::default(),
+        )
     } else {
         Model::Pending(Stage::default())
     }
@@ -308,7 +315,10 @@ fn too_large_or_pending(a: &[u8], max: usize) -> Model {
 mod tests {
     #[test]
     fn base64_of_rfc7617s_example() {
-        assert_eq!(super::base64(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            super::base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
         assert_eq!(super::base64(b"a:"), "YTo=");
         assert_eq!(super::base64(b""), "");
     }

@@ -12,7 +12,8 @@ use rfc6455::proxy::{
     Credentials, ProxyError, ProxyScheme, ProxyUrl, ProxyUrlError, SocksReply, TunnelStatus,
 };
 
-use super::touch::{debug, http_response};
+pub(crate) use super::touch::debug;
+use super::touch::http_response;
 
 /// A proxy URL: its `Display` is the URL with `***` for the password (so
 /// never the password), built here from the accessors.
