@@ -102,7 +102,7 @@ impl HttpConnect {
 
     /// Marks `n` bytes of [`poll_output`](Self::poll_output) as written.
     pub fn advance_output(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.out.len());
+        self.sent = self.sent.saturating_add(n).min(self.out.len());
     }
 
     /// Takes bytes from the proxy. `Pending` until the response head is
@@ -233,6 +233,16 @@ Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n"
         let e = h.feed(&[b'a'; 100]).unwrap_err();
         assert_eq!(e, ProxyError::ResponseTooLarge { limit: 64 });
         assert_eq!(h.feed(b"x"), Err(ProxyError::Finished));
+    }
+
+    #[test]
+    fn advancing_past_the_end_saturates() {
+        // `sent + n` overflowed (debug: a panic; release: `sent` wrapped to
+        // one byte back, written again); found by `proxy_negotiation`.
+        let mut h = connect(None);
+        h.advance_output(1);
+        h.advance_output(usize::MAX);
+        assert!(h.poll_output().is_empty());
     }
 
     #[test]

@@ -166,7 +166,7 @@ impl Socks5Connect {
 
     /// Marks `n` bytes of [`poll_output`](Self::poll_output) as written.
     pub fn advance_output(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.out.len());
+        self.sent = self.sent.saturating_add(n).min(self.out.len());
     }
 
     /// Takes bytes from the proxy: `Pending` while a reply is incomplete or
@@ -175,11 +175,11 @@ impl Socks5Connect {
     /// `Pending`: the adapter reports [`ProxyError::Closed`] at the end of
     /// the stream.
     pub fn feed(&mut self, mut bytes: &[u8]) -> Result<TunnelStatus, ProxyError> {
+        if self.state == State::Done {
+            return Err(ProxyError::Finished);
+        }
         // Bounded: each pass consumes at least one byte or returns.
         while !bytes.is_empty() {
-            if self.state == State::Done {
-                return Err(ProxyError::Finished);
-            }
             let need = match self.needed() {
                 Ok(n) => n,
                 Err(e) => return Err(self.fail(e)),

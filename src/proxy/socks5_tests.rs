@@ -156,3 +156,32 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn finished_even_for_an_empty_read() {
+    // After the tunnel opened or failed, every feed says Finished (as
+    // HttpConnect's does), an empty one too; found by `proxy_negotiation`.
+    let mut s = name(None);
+    assert_eq!(
+        s.feed(&[5, 0, 5, 0, 0, 1, 1, 2, 3, 4, 0, 80]),
+        Ok(TunnelStatus::Open)
+    );
+    assert_eq!(s.feed(&[]), Err(ProxyError::Finished));
+    let mut s = name(None);
+    assert_eq!(s.feed(&[4]), Err(ProxyError::SocksVersion { got: 4 }));
+    assert_eq!(s.feed(&[]), Err(ProxyError::Finished));
+    // Before that, an empty read changes nothing.
+    assert_eq!(name(None).feed(&[]), Ok(TunnelStatus::Pending));
+}
+
+#[test]
+fn advancing_past_the_end_saturates() {
+    // `sent + n` overflowed (debug: a panic; release: `sent` wrapped to one
+    // byte back, written again); found by `proxy_negotiation`.
+    let mut s = name(None);
+    s.advance_output(1);
+    s.advance_output(usize::MAX);
+    assert!(s.poll_output().is_empty());
+    assert_eq!(s.feed(&[5, 0]), Ok(TunnelStatus::Pending));
+    assert_eq!(s.poll_output()[..4], [5, 1, 0, 3]);
+}

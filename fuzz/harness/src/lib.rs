@@ -11,16 +11,19 @@
 //! Every entry point takes raw bytes and panics when an invariant breaks. The
 //! structured targets decode their bytes with a small hand-written reader
 //! rather than with `arbitrary`: a hand-written format has an inverse
-//! ([`frame_input`](crate::frame_input), [`ops_input`](crate::ops_input), [`roundtrip_input`](crate::roundtrip_input)), so the seed corpora
+//! ([`frame_input`], [`ops_input`], [`roundtrip_input`], [`proxy_input`],
+//! [`proxy_env_input`], [`redirect_input`]), so the seed corpora
 //! are written by a test and stay valid across dependency upgrades.
 //!
 //! Adding a target is two lines here (the function and its row in
-//! [`TARGETS`](crate::TARGETS)) plus its file in `fuzz/fuzz_targets/`.
+//! [`TARGETS`]) plus its file in `fuzz/fuzz_targets/`.
 //!
 //! Layout: `input` (the byte reader, generated text), `receiver` (the polling
 //! loop and the checks every target shares), `touch` (every public accessor of
 //! what the targets parse or receive: the rule in `fuzz/README.md`), `wire`
-//! (an independent parser of what the crate writes), then one file per target.
+//! (an independent parser of what the crate writes), `touch_proxy` and
+//! `proxy_model` (the proxy and redirect targets' touches, and a model of
+//! CONNECT and SOCKS5 from the RFCs), then one file per target.
 
 mod deflate;
 mod frames;
@@ -28,15 +31,23 @@ mod handshake;
 mod inflate;
 mod input;
 mod ops;
+mod proxy;
+mod proxy_env;
+mod proxy_model;
 mod receiver;
+mod redirect;
 mod roundtrip;
 mod touch;
+mod touch_proxy;
 mod wire;
 
 pub use deflate::{THRESHOLDS, deflate_input};
 pub use frames::{DEFLATE_LIMITS, LIMITS, flags, frame_input};
 pub use inflate::deflate_zeros;
 pub use ops::{FRAGMENT_SIZES, Op, ops_input};
+pub use proxy::{BODY_LIMITS, HEAD_LIMITS, HEADER_LIMITS, ProxyCase, proxy_input};
+pub use proxy_env::{ENV_VARS, EnvCase, proxy_env_input};
+pub use redirect::{REDIRECT_BASES, REDIRECT_STATUSES, RedirectCase, redirect_input};
 pub use roundtrip::{READ_SIZES, RoundtripMessage, roundtrip_input};
 
 use rfc6455::Role;
@@ -55,6 +66,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("frame_deflate_server", frame_deflate_server),
     ("frame_deflate_client", frame_deflate_client),
     ("roundtrip_deflate", roundtrip_deflate),
+    ("proxy_negotiation", proxy_negotiation),
+    ("proxy_url_env", proxy_url_env),
+    ("redirect_location", redirect_location),
 ];
 
 /// Arbitrary bytes from a client, into a server; see [`frame_input`] for the
@@ -130,4 +144,34 @@ pub fn handshake_request(data: &[u8]) {
 /// response names only what was offered.
 pub fn handshake_response(data: &[u8]) {
     handshake::run_response(data);
+}
+
+/// A CONNECT or SOCKS5 negotiation (made directly, or from a parsed or built
+/// `ProxyUrl`) fed a proxy's answer in chunks while its output is taken in
+/// pieces; see [`proxy_input`]. Checks: no panic; everything written is
+/// exactly the messages an independent model (RFC 9110 §9.3.6, RFC 1928,
+/// RFC 1929) queues for the answer so far; the outcome (open, the specific
+/// error, pending) is the model's; the leftover is exactly the bytes after
+/// the answer's end (the SOCKS5 reply's length from ATYP, the head's empty
+/// line); a refusal keeps its status and body within `max_body_bytes`;
+/// after the end every feed says `Finished` and the leftover stays.
+pub fn proxy_negotiation(data: &[u8]) {
+    proxy::run(data);
+}
+
+/// `ProxyUrl::parse` on fuzzed text (its `Display` hides the password and
+/// parses back to the same URL), `no_proxy_matches` (`*`, case, a name
+/// matching itself and the names below it) and `proxy_from_env` with fuzzed
+/// variables (their documented order, the CGI rule, `no_proxy` first, only
+/// known variables read); see [`proxy_env_input`].
+pub fn proxy_url_env(data: &[u8]) {
+    proxy_env::run(data);
+}
+
+/// `redirect_location` on a base URL and a redirect's `Location`; see
+/// [`redirect_input`]. Checks: no panic; the result is a URL the client
+/// accepts, in normal form, resolving to itself again, never `wss` to `ws`;
+/// a relative reference keeps the origin and loses its dot segments.
+pub fn redirect_location(data: &[u8]) {
+    redirect::run(data);
 }

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use rfc6455::MessageKind::{Binary, Text};
 use rfc6455::extension::DeflateConfig;
 use rfc6455_fuzz_harness::{
-    DEFLATE_LIMITS, FRAGMENT_SIZES, Op, RoundtripMessage, TARGETS, deflate_input, deflate_zeros,
-    flags, frame_input, ops_input, roundtrip_input,
+    DEFLATE_LIMITS, EnvCase, FRAGMENT_SIZES, Op, ProxyCase, RedirectCase, RoundtripMessage,
+    TARGETS, deflate_input, deflate_zeros, flags, frame_input, ops_input, proxy_env_input,
+    proxy_input, redirect_input, roundtrip_input,
 };
 
 fn fuzz_dir() -> PathBuf {
@@ -123,7 +124,7 @@ fn seed_corpus_is_current() {
         }
     }
     assert!(
-        seeds.len() < 192 && total < 1 << 20,
+        seeds.len() < 288 && total < 1 << 20,
         "keep the seed corpus small"
     );
     assert!(
@@ -414,6 +415,15 @@ fn seeds() -> BTreeMap<(String, String), Vec<u8>> {
         let mut bytes = deflate_input(&config).to_vec();
         bytes.extend(roundtrip_input(f, &messages));
         add("roundtrip_deflate", format!("seed-{name}"), bytes);
+    }
+    for (name, bytes) in proxy_seeds() {
+        add("proxy_negotiation", name, bytes);
+    }
+    for (name, bytes) in proxy_env_seeds() {
+        add("proxy_url_env", format!("seed-{name}"), bytes);
+    }
+    for (name, bytes) in redirect_seeds() {
+        add("redirect_location", format!("seed-{name}"), bytes);
     }
     out
 }
@@ -1075,4 +1085,497 @@ fn handshake_response_seeds() -> Vec<(&'static str, u8, u8, String)> {
             "HTTP/1.1 404 N\u{e9}ant \u{1F600}\r\nX-Caf\u{e9}: \u{e9}\r\n\r\n".to_string(),
         ),
     ]
+}
+
+/// A SOCKS5 CONNECT reply (RFC 1928 §6) with this code, bound to 10.0.0.1:8080.
+fn socks_reply(code: u8) -> Vec<u8> {
+    vec![5, code, 0, 1, 10, 0, 0, 1, 0x1f, 0x90]
+}
+
+/// `proxy_negotiation` seeds: (name, case). Modes: 0 HttpConnect, 1
+/// Socks5Connect (0x21 with an address), 2 a parsed ProxyUrl, 3 a built one
+/// (scheme in bits 2-3).
+fn proxy_seeds() -> Vec<(String, Vec<u8>)> {
+    let ok = b"HTTP/1.1 200 Connection established\r\n\r\n";
+    let cat = |parts: &[&[u8]]| parts.concat();
+    let http = |name: &str, host: &'static str, answer: Vec<u8>| (name.to_string(), host, answer);
+    let mut out = Vec::new();
+    let mut add = |name: String, case: ProxyCase<'_>| out.push((name, proxy_input(&case)));
+    let accented = ("us\u{e9}r\u{20ac}", "p\u{df}ss\u{1F600}");
+    // CONNECT: the answers an HTTP proxy gives, read whole or in pieces.
+    let https = [
+        http(
+            "http-200-leftover",
+            "example.com",
+            cat(&[b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n\x81\x02hi"]),
+        ),
+        http("http-200", "example.com", ok.to_vec()),
+        http(
+            "http-200-bare-lf",
+            "[::1]",
+            b"HTTP/1.1 200 OK\n\nrest".to_vec(),
+        ),
+        http(
+            "http-200-empty-lines-first",
+            "127.0.0.1",
+            cat(&[b"\r\n\n", ok]),
+        ),
+        http(
+            "http-403-body",
+            "example.com",
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nforbidden".to_vec(),
+        ),
+        http(
+            "http-502",
+            "example.com",
+            b"HTTP/1.1 502 Bad Gateway\r\n\r\n".to_vec(),
+        ),
+        http(
+            "http-101",
+            "example.com",
+            b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec(),
+        ),
+        http(
+            "http-non-ascii-reason",
+            "example.com",
+            "HTTP/1.1 403 N\u{e9}ant \u{1F600}\r\nX-Cafe: caf\u{e9}\r\n\r\n".into(),
+        ),
+        http("http-socks-answer", "example.com", vec![5, 0]),
+        http(
+            "http-2x0",
+            "example.com",
+            b"HTTP/1.1 2x0 OK\r\n\r\n".to_vec(),
+        ),
+        http("http-invalid-target", "a b", ok.to_vec()),
+        http("http-non-ascii-target", "h\u{e9}st", ok.to_vec()),
+    ];
+    for (i, (name, host, answer)) in https.into_iter().enumerate() {
+        let steps: &[(u8, u8)] = match i % 3 {
+            0 => &[],
+            1 => &[(1, 1)],
+            _ => &[(7, 0xFF), (0xFF, 3), (0, 1)],
+        };
+        let case = ProxyCase {
+            host,
+            port: 443,
+            steps,
+            answer: &answer,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    let auth = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\n\r\nno";
+    for (name, credentials) in [
+        ("http-407", None),
+        (
+            "http-407-rfc7617-credentials",
+            Some(("Aladdin", "open sesame")),
+        ),
+        ("http-407-non-ascii-credentials", Some(accented)),
+    ] {
+        let case = ProxyCase {
+            host: "example.com",
+            port: 80,
+            credentials,
+            steps: &[(20, 5)],
+            answer: auth,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    // The limits: a 12-byte head, one header field, no body kept.
+    for (name, limits, answer) in [
+        ("http-head-too-large", 3, &ok[..]),
+        (
+            "http-too-many-headers",
+            0x04,
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n",
+        ),
+        ("http-body-limit-1", 0x10, b"HTTP/1.1 403 No\r\n\r\nbody"),
+    ] {
+        let case = ProxyCase {
+            limits,
+            host: "h",
+            port: 1,
+            answer,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    // SOCKS5: each method answer, authentication, reply code and address type.
+    let v4 = socks_reply(0);
+    let v6 = cat(&[&[5, 0, 0, 4], &[0; 15], &[1, 0x1f, 0x90], b"hi"]);
+    let name_reply = cat(&[&[5, 0, 0, 3, 13], b"proxy.example", &[0, 80], b"\x81\x00"]);
+    let long_name = cat(&[&[5, 0, 0, 3, 255], &[b'n'; 255], &[0, 80]]);
+    let socks = [
+        (
+            "socks-name-v4-reply",
+            1,
+            None,
+            &[][..],
+            cat(&[&[5, 0], &v4]),
+        ),
+        (
+            "socks-v4-target-v6-reply",
+            0x21,
+            None,
+            &[0, 127, 0, 0, 1],
+            cat(&[&[5, 0], &v6]),
+        ),
+        (
+            "socks-v6-target-name-reply",
+            0x21,
+            None,
+            &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            cat(&[&[5, 0], &name_reply]),
+        ),
+        (
+            "socks-255-byte-name-reply",
+            1,
+            None,
+            &[],
+            cat(&[&[5, 0], &long_name]),
+        ),
+        (
+            "socks-auth",
+            1,
+            Some(("user", "pass")),
+            &[],
+            cat(&[&[5, 2, 1, 0], &v4]),
+        ),
+        (
+            "socks-auth-non-ascii",
+            1,
+            Some(accented),
+            &[],
+            cat(&[&[5, 2, 1, 0], &v4, b"tail"]),
+        ),
+        (
+            "socks-auth-offered-not-chosen",
+            1,
+            Some(("u", "")),
+            &[],
+            cat(&[&[5, 0], &v4]),
+        ),
+        (
+            "socks-auth-rejected",
+            1,
+            Some(("u", "p")),
+            &[],
+            vec![5, 2, 1, 1],
+        ),
+        (
+            "socks-auth-version",
+            1,
+            Some(("u", "p")),
+            &[],
+            vec![5, 2, 5, 0],
+        ),
+        ("socks-no-acceptable-method", 1, None, &[], vec![5, 0xFF]),
+        ("socks-unoffered-method", 1, None, &[], vec![5, 2]),
+        ("socks-version-4", 1, None, &[], vec![4, 0]),
+        ("socks-reply-version", 1, None, &[], vec![5, 0, 4, 0]),
+        (
+            "socks-address-type-7",
+            1,
+            None,
+            &[],
+            vec![5, 0, 5, 0, 0, 7, 1, 2],
+        ),
+        ("socks-truncated", 1, None, &[], cat(&[&[5, 0], &v4[..7]])),
+        ("socks-empty-user", 1, Some(("", "p")), &[], vec![5, 0]),
+    ];
+    for (i, (name, mode, credentials, addr, answer)) in socks.into_iter().enumerate() {
+        let steps: &[(u8, u8)] = match i % 4 {
+            0 => &[],
+            1 => &[(1, 1), (2, 0xFF), (0, 2)],
+            2 => &[(2, 0), (0xFF, 0xFF), (3, 2), (0, 1)],
+            _ => &[(5, 4), (0, 0)],
+        };
+        let case = ProxyCase {
+            mode,
+            host: "example.com",
+            port: 80,
+            credentials,
+            addr,
+            steps,
+            answer: &answer,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    for code in 1..=9 {
+        let answer = cat(&[&[5, 0], &socks_reply(code)]);
+        let case = ProxyCase {
+            mode: 1,
+            host: "h",
+            port: 1,
+            answer: &answer,
+            ..Default::default()
+        };
+        add(format!("seed-socks-reply-code-{code}"), case);
+    }
+    let long = "\u{e9}".repeat(130);
+    for (name, credentials, host) in [
+        ("socks-name-over-255-bytes", None, &long[..]),
+        ("socks-user-over-255-bytes", Some((&long[..], "p")), "h"),
+        ("socks-password-over-255-bytes", Some(("u", &long[..])), "h"),
+    ] {
+        let case = ProxyCase {
+            mode: 1,
+            host,
+            port: 1,
+            credentials,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    // Negotiation from parsed and built proxy URLs.
+    let socks_ok = cat(&[&[5, 0], &v4, b"x"]);
+    let socks_auth_ok = cat(&[&[5, 2, 1, 0], &v4]);
+    for (name, url, host, answer) in [
+        (
+            "url-socks5h-credentials",
+            "socks5h://us%C3%A9r:p%40ss@127.0.0.1:1080",
+            "example.com",
+            &socks_auth_ok,
+        ),
+        (
+            "url-socks5-name",
+            "socks5://127.0.0.1",
+            "example.com",
+            &socks_ok,
+        ),
+        (
+            "url-socks5-ipv6",
+            "SOCKS5://[::1]:9050/",
+            "[::1]",
+            &socks_ok,
+        ),
+        (
+            "url-http-credentials",
+            "http://u:p@proxy.example:3128",
+            "ws.example",
+            &ok.to_vec(),
+        ),
+        ("url-https", "https://proxy.example", "h", &ok.to_vec()),
+        (
+            "url-non-ascii-user",
+            "http://\u{e9}\u{1F600}:\u{20ac}@h",
+            "h",
+            &ok.to_vec(),
+        ),
+    ] {
+        let case = ProxyCase {
+            mode: 2,
+            url,
+            host,
+            port: 443,
+            answer,
+            steps: &[(3, 2), (0, 0)],
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    for (name, scheme, answer) in [
+        ("built-http", 0, ok.to_vec()),
+        ("built-socks5-address", 1, socks_auth_ok.clone()),
+        ("built-socks5h-name", 2, socks_auth_ok.clone()),
+    ] {
+        let case = ProxyCase {
+            mode: 3 | scheme << 2,
+            host: if scheme == 1 {
+                "10.1.2.3"
+            } else {
+                "example.com"
+            },
+            port: 8080,
+            credentials: Some(("me", "s\u{e9}cret")),
+            answer: &answer,
+            ..Default::default()
+        };
+        add(format!("seed-{name}"), case);
+    }
+    out
+}
+
+/// `proxy_url_env` seeds: (name, case).
+fn proxy_env_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let cases: Vec<(&str, EnvCase<'_>)> = vec![
+        (
+            "socks5h-credentials-https-proxy",
+            EnvCase {
+                url: "socks5h://me:s%3Acret@127.0.0.1:1080",
+                list: "localhost,.internal,10.0.0.0/8,[::1]:9000",
+                host: "db.internal",
+                port: 80,
+                secure: true,
+                vars: &[
+                    ("https_proxy", "http://proxy.corp:3128"),
+                    ("NO_PROXY", "localhost"),
+                ],
+            },
+        ),
+        (
+            "non-ascii",
+            EnvCase {
+                url: "http://us\u{e9}r:p\u{20ac}ss@h\u{e9}/",
+                list: "\u{e9}.example, \u{df} ,*.\u{1F600}",
+                host: "x.\u{e9}.example",
+                port: 443,
+                vars: &[("ws_proxy", "http://\u{e9}:\u{1F600}@proxy:1")],
+                ..Default::default()
+            },
+        ),
+        (
+            "ipv6-proxy-cidr",
+            EnvCase {
+                url: "http://[::1]:3128/",
+                list: "::/0,127.0.0.0/8",
+                host: "::1",
+                port: 9000,
+                vars: &[("all_proxy", "socks5://[::1]:1080")],
+                ..Default::default()
+            },
+        ),
+        (
+            "upper-case-star",
+            EnvCase {
+                url: "HTTP://Proxy.Example:3128",
+                list: "*",
+                host: "Example.COM",
+                port: 80,
+                vars: &[("no_proxy", "*"), ("HTTP_PROXY", "http://p:1")],
+                ..Default::default()
+            },
+        ),
+        (
+            "cgi-httpoxy",
+            EnvCase {
+                url: "proxy:8080",
+                list: "example.com:8080",
+                host: "example.com",
+                port: 8080,
+                vars: &[("HTTP_PROXY", "http://evil:1"), ("REQUEST_METHOD", "GET")],
+                ..Default::default()
+            },
+        ),
+        (
+            "secure-order-blank-first",
+            EnvCase {
+                url: "socks5://u@h",
+                list: ".example.com",
+                host: "ws.example.com",
+                port: 443,
+                secure: true,
+                vars: &[
+                    ("wss_proxy", "  "),
+                    ("WSS_PROXY", ""),
+                    ("HTTPS_PROXY", "socks5://p:1"),
+                    ("all_proxy", "http://a:2"),
+                ],
+            },
+        ),
+        (
+            "invalid-variable",
+            EnvCase {
+                url: "http://u%4:p@h",
+                list: "10.0.0.1/33,[::1",
+                host: "10.0.0.1",
+                port: 1,
+                vars: &[("ws_proxy", "ftp://x"), ("no_proxy", "other")],
+                ..Default::default()
+            },
+        ),
+        (
+            "user-with-colon",
+            EnvCase {
+                url: "http://a%3Ab%2F:c@h:99",
+                list: "h.:99,.h",
+                host: "sub.h.",
+                port: 99,
+                vars: &[("NO_PROXY", "h"), ("ALL_PROXY", "socks5h://x")],
+                ..Default::default()
+            },
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, case)| (name, proxy_env_input(&case)))
+        .collect()
+}
+
+/// `redirect_location` seeds: (name, case). Bases index `REDIRECT_BASES`,
+/// statuses `REDIRECT_STATUSES`.
+fn redirect_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let text = |base: u8, status: u8, flags: u8, location: &'static str| RedirectCase {
+        base,
+        status,
+        flags,
+        location: location.as_bytes(),
+        ..Default::default()
+    };
+    let cases = vec![
+        (
+            "absolute-ws",
+            text(0, 0, 0, "ws://elsewhere.example:8080/path?q"),
+        ),
+        ("https-to-wss", text(1, 1, 0, "https://b.example/x")),
+        ("downgrade", text(1, 2, 0, "ws://a.example/")),
+        ("http-to-ws", text(0, 3, 0, "http://h/")),
+        ("relative-dot-dot", text(1, 4, 0, "../lobby?x=1")),
+        ("absolute-path-dots", text(3, 0, 0, "/a/./b/../c/.")),
+        ("network-path", text(3, 1, 0, "//other.example:99/p")),
+        ("query-only", text(1, 2, 0, "?y=2")),
+        ("fragment", text(4, 3, 0, "p#frag")),
+        ("fragment-only", text(4, 4, 0, "#frag")),
+        ("unsupported-scheme", text(0, 5, 0, "ftp://h/")),
+        (
+            "long-scheme",
+            text(0, 0, 0, "abcdefghijabcdefghijabcdefghijabcdefghij:x"),
+        ),
+        ("scheme-without-slashes", text(2, 6, 0, "ws:foo")),
+        ("missing-location", text(0, 0, 2, "")),
+        ("non-ascii-path", text(1, 0, 0, "/caf\u{e9}/\u{1F600}")),
+        ("non-ascii-host", text(5, 0, 0, "wss://h\u{e9}st/")),
+        ("two-locations-padded", text(2, 1, 4 | 8, "/x")),
+        ("userinfo", text(0, 1, 0, "ws://u@h/")),
+        ("ipv6", text(3, 3, 0, "wss://[::2]:1/")),
+        ("above-root", text(3, 4, 0, "../../../../x")),
+        ("default-port", text(4, 0, 0, "ws://h:80/")),
+        (
+            "raw-bytes",
+            RedirectCase {
+                base: 2,
+                status: 1,
+                flags: 1,
+                location: b"/a\xff\x80b",
+                ..Default::default()
+            },
+        ),
+        (
+            "base-text",
+            RedirectCase {
+                base: 0x80,
+                base_text: "ws://Example.COM:80/a/b?c",
+                status: 0,
+                flags: 0,
+                location: b"d/./e",
+            },
+        ),
+        (
+            "base-text-non-ascii",
+            RedirectCase {
+                base: 0x80,
+                base_text: "wss://[::1]:9443/r\u{e9}s",
+                status: 0,
+                flags: 0,
+                location: b"x",
+            },
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, case)| (name, redirect_input(&case)))
+        .collect()
 }

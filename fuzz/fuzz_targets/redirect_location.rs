@@ -1,0 +1,4 @@
+//! See `rfc6455_fuzz_harness::redirect_location` (fuzz/harness) for the input layout and the invariants checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rfc6455_fuzz_harness::redirect_location(data));
