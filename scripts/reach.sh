@@ -6,6 +6,10 @@
 #   microsocks (SOCKS5, user/password, outgoing connections bound to 127.0.0.2) -> echo_server,
 #     which logs 127.0.0.2 as the peer: socks5h:// (remote DNS) from ALL_PROXY, socks5:// from
 #     ws_proxy, a wrong password refused
+#   a Python websockets server over TLS (certificate from a CA made here with openssl): our
+#     client over wss:// trusting the CA through SSL_CERT_FILE, directly, through tinyproxy
+#     (https_proxy: the CONNECT is logged) and through microsocks (the server sees 127.0.0.2);
+#     without the CA it must refuse the certificate
 #   a redirecting server (python3): a 301 to the echo server followed (directly and through
 #     tinyproxy, one CONNECT per hop), a redirect loop stopped at the limit (3)
 # Each proxy starts from a config written here, on a free port, and stops by PID (trap).
@@ -19,6 +23,8 @@ WORK=$(mktemp -d)
 mkdir -p "$LOG"
 
 scripts/reach-install.sh
+scripts/peers-install.sh   # Python websockets in .peers/venv, for the TLS server
+PY=$ROOT/.peers/venv/bin/python
 cargo build --release --example client --example echo_server
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 CLIENT=$TARGET/release/examples/client
@@ -126,8 +132,9 @@ PORT_ECHO=$(free_port)
 PORT_TP=$(free_port)
 PORT_MS=$(free_port)
 PORT_RD=$(free_port)
+PORT_TLS=$(free_port)
 start_echo echo "$PORT_ECHO"
-start_tinyproxy tinyproxy "$PORT_TP" user secret "$PORT_ECHO" "$PORT_RD"
+start_tinyproxy tinyproxy "$PORT_TP" user secret "$PORT_ECHO" "$PORT_RD" "$PORT_TLS"
 start_microsocks microsocks "$PORT_MS" user secret 127.0.0.2
 start_redirector "$PORT_RD" "ws://127.0.0.1:$PORT_ECHO/redirected"
 export CLIENT PORT_ECHO PORT_TP PORT_MS PORT_RD LOG
@@ -181,12 +188,38 @@ check redirect_loop_stops_at_the_limit \
    then exit 1; fi; cat \$LOG/errloop.txt; grep -q 'too many redirects (3 followed)' \$LOG/errloop.txt \
    && test \$(grep -c 'GET /loop' \$LOG/redirector.log) -eq 4"
 
-# ---- TLS through the proxies (issue #14, the rustls part) ---------------------------------
-# Added by the lead after merging the `tls` branch: a Python websockets server over TLS
-# (certificate from a test CA) reached directly and through each proxy, e.g.
-#   check tls_through_tinyproxy "SSL_CERT_FILE=\$CA https_proxy=http://user:secret@\$TP ..."
-#   check tls_through_microsocks "SSL_CERT_FILE=\$CA all_proxy=socks5h://user:secret@\$MS ..."
-# The start_* functions above start the proxies and servers; they stop with the trap.
+# ---- TLS: a Python websockets server over wss://, directly and through each proxy ----------
+# A test CA and a server certificate for localhost and 127.0.0.1 signed by it (openssl).
+CA=$WORK/ca.pem
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=rfc6455 reach test CA" \
+  -keyout "$WORK/ca.key" -out "$CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2> "$LOG/openssl.log"
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>> "$LOG/openssl.log"
+printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+  > "$WORK/server.ext"
+openssl x509 -req -in "$WORK/server.csr" -CA "$CA" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+  -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>> "$LOG/openssl.log"
+"$PY" "$ROOT/tests/peers/py_server.py" "127.0.0.1:$PORT_TLS" --tls "$WORK/server.pem" "$WORK/server.key" \
+  > "$LOG/py_tls.log" 2>&1 & pids+=($!)
+wait_port "$PORT_TLS"
+export CA PORT_TLS
+
+check tls_direct \
+  "SSL_CERT_FILE=\$CA bash -c '$echo_line' wss://localhost:\$PORT_TLS/tls-direct \
+   && grep -E \"'127.0.0.1', [0-9]+\\) /tls-direct\" \$LOG/py_tls.log"
+check tls_untrusted_certificate_refused \
+  "if \"\$CLIENT\" wss://localhost:\$PORT_TLS/tls-untrusted < /dev/null 2> \$LOG/errtls.txt; \
+   then exit 1; fi; cat \$LOG/errtls.txt; grep -q 'TLS error' \$LOG/errtls.txt \
+   && ! grep -q /tls-untrusted \$LOG/py_tls.log"
+check tls_through_tinyproxy \
+  "before=\$(connects \$LOG/tinyproxy.log 'CONNECT localhost:$PORT_TLS '); \
+   SSL_CERT_FILE=\$CA https_proxy=http://user:secret@\$TP bash -c '$echo_line' wss://localhost:\$PORT_TLS/tls-tp \
+   && test \$(connects \$LOG/tinyproxy.log 'CONNECT localhost:$PORT_TLS ') -gt \$before \
+   && grep -q /tls-tp \$LOG/py_tls.log"
+check tls_through_microsocks \
+  "SSL_CERT_FILE=\$CA all_proxy=socks5h://user:secret@\$MS bash -c '$echo_line' wss://localhost:\$PORT_TLS/tls-ms \
+   && grep -E \"'127.0.0.2', [0-9]+\\) /tls-ms\" \$LOG/py_tls.log"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,13 +14,16 @@
   (server_no_context_takeover, client_no_context_takeover, server_max_window_bits=N,
   client_max_window_bits=N), e.g. `server_no_context_takeover,server_max_window_bits=9`;
   each connection logs the Sec-WebSocket-Extensions it answered;
-* a plain HTTP GET (no Upgrade) gets a small HTML page (for tests/peers/browser.mjs).
+* a plain HTTP GET (no Upgrade) gets a small HTML page (for tests/peers/browser.mjs);
+* `--tls CERT.pem KEY.pem` serves wss:// with Python's ssl module (scripts/reach.sh);
+  each connection's log line starts with the peer's address.
 Binds loopback only. Also used as ECHO_SERVER_CMD stand-in for scripts/autobahn.sh.
 """
 import argparse
 import asyncio
 import http
 import signal
+import ssl
 import sys
 
 from websockets.asyncio.server import serve
@@ -64,7 +67,12 @@ async def main():
     ap.add_argument("addr", nargs="?", default="127.0.0.1:9001")
     ap.add_argument("--subprotocols", default="chat", help="comma-separated supported subprotocols")
     ap.add_argument("--deflate", default="off", help="off, default, or ServerPerMessageDeflateFactory settings")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve wss:// with this certificate chain and key")
     args = ap.parse_args()
+    tls = None
+    if args.tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*args.tls)
     deflate = deflate_options(args.deflate)
     host, port = parse_addr(args.addr)
     supported = [p for p in args.subprotocols.split(",") if p]
@@ -108,8 +116,9 @@ async def main():
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     async with serve(handler, host, port, max_size=64 * 1024 * 1024, **deflate,
                      max_queue=64, ping_interval=None, select_subprotocol=select_subprotocol,
-                     process_request=process_request):
-        print("py_server: listening on ws://%s:%d (deflate: %s)" % (host, port, args.deflate), flush=True)
+                     process_request=process_request, ssl=tls):
+        print("py_server: listening on %s://%s:%d (deflate: %s)" % (
+            "wss" if tls else "ws", host, port, args.deflate), flush=True)
         await stop
 
 
