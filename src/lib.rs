@@ -95,6 +95,9 @@ pub use handshake::{
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
