@@ -322,7 +322,7 @@ async fn reads_raced_against_timers_lose_nothing() {
     let feeder = tokio::spawn(async move {
         // Trickle the bytes in small pieces, with pauses.
         for (i, piece) in input.chunks(97).enumerate() {
-            tokio::io::AsyncWriteExt::write_all(&mut writer, piece)
+            writer.write_all(piece)
                 .await
                 .unwrap();
             if i % 5 == 0 {
