@@ -16,9 +16,9 @@
 use std::prelude::rust_2024::*;
 
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
-use std::pin::Pin;
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
 use futures_core::Stream;

@@ -160,7 +160,12 @@ fn script(ops: &[Op]) -> (Connection, Vec<u8>, Vec<Message<'static>>) {
     let mut expected = Vec::new();
     for op in ops {
         match op {
-            Op::Data { kind, data, fragments, ping_inside } => {
+            Op::Data {
+                kind,
+                data,
+                fragments,
+                ping_inside,
+            } => {
                 let mut cuts = Vec::new();
                 let mut at = 0;
                 for &f in fragments {
@@ -174,7 +179,9 @@ fn script(ops: &[Op]) -> (Connection, Vec<u8>, Vec<Message<'static>>) {
                 let mut start = 0;
                 for (i, &end) in cuts.iter().chain([&data.len()]).enumerate() {
                     let last = end == data.len();
-                    client.send_fragment(*kind, &data[start..end], last).unwrap();
+                    client
+                        .send_fragment(*kind, &data[start..end], last)
+                        .unwrap();
                     if i == 0 && *ping_inside && !last {
                         client.send_ping(b"inside").unwrap();
                         expected.push(Message::Ping(b"inside".to_vec().into()));
@@ -228,7 +235,11 @@ fn read_with_cancellations(
     let mut since_progress = 0u64;
     loop {
         since_progress += 1;
-        assert!(since_progress < 100_000, "no progress after {} messages", got.len());
+        assert!(
+            since_progress < 100_000,
+            "no progress after {} messages",
+            got.len()
+        );
         let polls = 1 + rng.below(max_polls);
         let ready = {
             let mut read: Pin<Box<dyn Future<Output = Result<Message<'static>, Error>> + '_>> =
@@ -322,9 +333,7 @@ async fn reads_raced_against_timers_lose_nothing() {
     let feeder = tokio::spawn(async move {
         // Trickle the bytes in small pieces, with pauses.
         for (i, piece) in input.chunks(97).enumerate() {
-            writer.write_all(piece)
-                .await
-                .unwrap();
+            writer.write_all(piece).await.unwrap();
             if i % 5 == 0 {
                 tokio::time::sleep(Duration::from_micros(300)).await;
             }
@@ -366,7 +375,10 @@ async fn reads_raced_against_timers_lose_nothing() {
     })
     .await;
     assert_eq!(got, expected);
-    assert!(cancelled > 0, "no read was cancelled; the test proves nothing");
+    assert!(
+        cancelled > 0,
+        "no read was cancelled; the test proves nothing"
+    );
     drop(ws);
     feeder.await.unwrap();
 }

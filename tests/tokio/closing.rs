@@ -14,12 +14,8 @@ async fn close_against_a_silent_peer_times_out() {
         drop(ws);
     });
     let (mut client, _) = bounded(ws::connect(&url(addr))).await.unwrap();
-    let result = bounded(client.close_timeout(
-        CloseCode::NORMAL,
-        "",
-        Duration::from_millis(100),
-    ))
-    .await;
+    let result =
+        bounded(client.close_timeout(CloseCode::NORMAL, "", Duration::from_millis(100))).await;
     let e = result.unwrap_err();
     assert!(e.is_timeout(), "{e:?}");
     server.abort();
@@ -33,7 +29,10 @@ async fn the_server_closes_first_and_the_client_sees_the_close() {
     })
     .await;
     let (mut client, _) = bounded(ws::connect(&url)).await.unwrap();
-    assert_eq!(bounded(client.read()).await.unwrap(), Message::text("bye soon"));
+    assert_eq!(
+        bounded(client.read()).await.unwrap(),
+        Message::text("bye soon")
+    );
     let Message::Close(Some(frame)) = bounded(client.read()).await.unwrap() else {
         panic!("no close");
     };

@@ -29,7 +29,10 @@ async fn a_silent_client_gets_408_and_handshake_timeout() {
     let (addr, server) = server_with(options).await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     let answer = read_to_eof(&mut client).await;
-    assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{answer}"
+    );
     let result = bounded(server).await.unwrap();
     assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
 }
@@ -75,7 +78,10 @@ async fn a_missing_key_is_answered_400() {
     client.write_all(request.as_bytes()).await.unwrap();
     let answer = read_to_eof(&mut client).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    assert!(matches!(bounded(server).await.unwrap(), Err(Error::Handshake(_))));
+    assert!(matches!(
+        bounded(server).await.unwrap(),
+        Err(Error::Handshake(_))
+    ));
 }
 
 #[tokio::test]
@@ -94,7 +100,10 @@ async fn accept_answers_plain_http_with_426() {
     let n = bounded(client.read(&mut head)).await.unwrap();
     let answer = String::from_utf8_lossy(&head[..n]);
     assert!(answer.starts_with("HTTP/1.1 426"), "{answer}");
-    assert!(matches!(bounded(server).await.unwrap(), Err(Error::NotWebSocket)));
+    assert!(matches!(
+        bounded(server).await.unwrap(),
+        Err(Error::NotWebSocket)
+    ));
 }
 
 #[tokio::test]
@@ -115,7 +124,10 @@ async fn a_refusal_by_the_callback_reaches_the_client() {
         .unwrap();
     assert_eq!(e.status(), Some(403), "{e:?}");
     let result = bounded(server).await.unwrap();
-    assert!(matches!(result, Err(Error::Rejected { status: 403 })), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::Rejected { status: 403 })),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -162,7 +174,11 @@ async fn a_server_that_never_answers_gives_the_client_handshake_timeout() {
         ..Default::default()
     };
     let result = bounded(ws::connect_with(&url(addr), &options)).await;
-    assert!(matches!(result, Err(Error::HandshakeTimeout)), "{:?}", result.err());
+    assert!(
+        matches!(result, Err(Error::HandshakeTimeout)),
+        "{:?}",
+        result.err()
+    );
     server.abort();
 }
 
@@ -171,5 +187,8 @@ async fn eof_during_the_handshake_has_its_own_error() {
     let (addr, server) = server_with(ServerOptions::default()).await;
     let client = TcpStream::connect(addr).await.unwrap();
     drop(client);
-    assert!(matches!(bounded(server).await.unwrap(), Err(Error::HandshakeEof)));
+    assert!(matches!(
+        bounded(server).await.unwrap(),
+        Err(Error::HandshakeEof)
+    ));
 }

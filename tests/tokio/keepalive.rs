@@ -43,7 +43,9 @@ async fn a_silent_peer_is_pinged_then_ends_in_idle_timeout() {
     // client can read what was sent (and write its answers) afterwards.
     let (url, server) = keepalive_server(|mut ws| async move { (ws.read().await, ws) }).await;
     // The client connects and then reads nothing (so answers no Ping).
-    let (mut client, _) = bounded(ws::connect_with(&url, &quiet_client())).await.unwrap();
+    let (mut client, _) = bounded(ws::connect_with(&url, &quiet_client()))
+        .await
+        .unwrap();
     let (result, _server_ws) = bounded(server).await.unwrap();
     assert!(matches!(result, Err(Error::IdleTimeout)), "{result:?}");
     // What the server sent meanwhile: keepalive Pings, then a Close 1001.
@@ -90,7 +92,9 @@ async fn a_peer_that_answers_pings_stays_connected() {
         }
     })
     .await;
-    let (mut client, _) = bounded(ws::connect_with(&url, &quiet_client())).await.unwrap();
+    let (mut client, _) = bounded(ws::connect_with(&url, &quiet_client()))
+        .await
+        .unwrap();
     let mut pings = 0;
     loop {
         match bounded(client.read()).await.unwrap() {
@@ -102,7 +106,10 @@ async fn a_peer_that_answers_pings_stays_connected() {
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert!(pings >= 10, "only {pings} pings in 1.25 s at a 50 ms interval");
+    assert!(
+        pings >= 10,
+        "only {pings} pings in 1.25 s at a 50 ms interval"
+    );
     bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
     bounded(server).await.unwrap().unwrap();
 }
@@ -121,7 +128,9 @@ async fn keepalive_goes_on_in_the_read_half_after_a_split() {
         keepalive: Some(SHORT),
         ..Default::default()
     };
-    let (client, _) = bounded(ws::connect_with(&url(addr), &options)).await.unwrap();
+    let (client, _) = bounded(ws::connect_with(&url(addr), &options))
+        .await
+        .unwrap();
     let (mut reader, _writer) = client.into_split();
     let result = bounded(reader.read()).await;
     assert!(matches!(result, Err(Error::IdleTimeout)), "{result:?}");

@@ -37,7 +37,10 @@ async fn cloned_writers_on_many_tasks_send_whole_messages_in_order() {
         bounded(sender).await.unwrap().unwrap();
     }
     bounded(writer.close(CloseCode::NORMAL, "")).await.unwrap();
-    assert!(matches!(bounded(reader.read()).await.unwrap(), Message::Close(_)));
+    assert!(matches!(
+        bounded(reader.read()).await.unwrap(),
+        Message::Close(_)
+    ));
     assert!(matches!(bounded(reader.read()).await, Err(Error::Closed)));
     bounded(server).await.unwrap().unwrap();
 }
@@ -148,6 +151,9 @@ async fn split_halves_work_over_tls() {
     seeds.sort();
     assert_eq!(seeds, [0, 1, 2, 3]);
     bounded(writer.close(CloseCode::NORMAL, "")).await.unwrap();
-    assert!(matches!(bounded(reader.read()).await.unwrap(), Message::Close(_)));
+    assert!(matches!(
+        bounded(reader.read()).await.unwrap(),
+        Message::Close(_)
+    ));
     bounded(server).await.unwrap().unwrap();
 }
