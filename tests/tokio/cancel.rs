@@ -6,10 +6,10 @@
 //! then a Close). A server [`WebSocket`] reads them over [`Chaos`], an
 //! in-memory stream whose reads return random sizes (one byte to 4 KiB) or
 //! `Pending`, and whose writes (the Pongs, the Close reply) take random
-//! prefixes or are `Pending`. The reader uses `read`, `read_with` and the
-//! `Stream` impl at random, polls each future a random number of times, and
-//! drops it if it is not done: a cancellation at whatever await point it
-//! reached. The messages must arrive exactly as sent, in order, all input
+//! prefixes or are `Pending`. The reader, a whole socket or the read half of
+//! a split one, uses `read`, `read_with` and the `Stream` impl at random,
+//! polls each future a random number of times, and drops it if it is not
+//! done: a cancellation at whatever await point it reached. The messages must arrive exactly as sent, in order, all input
 //! must be consumed, and the client must get the Close reply.
 //!
 //! Polled by hand with a no-op waker (no runtime, no timers: keepalive and
@@ -214,13 +214,51 @@ fn script(ops: &[Op]) -> (Connection, Vec<u8>, Vec<Message<'static>>) {
     (client, bytes, expected)
 }
 
+/// The socket under test, whole or split (the read half reads; the write
+/// half only flushes at the end).
+enum Reader {
+    Whole(WebSocket<Chaos>),
+    Split(ws::ReadHalf<Chaos>, ws::WriteHalf<Chaos>),
+}
+
+type ReadFuture<'a> = Pin<Box<dyn Future<Output = Result<Message<'static>, Error>> + 'a>>;
+
+impl Reader {
+    /// A read by one of the three ways to read, chosen by `method`.
+    fn read(&mut self, method: u64) -> ReadFuture<'_> {
+        match (self, method) {
+            (Self::Whole(ws), 0) => Box::pin(ws.read()),
+            (Self::Whole(ws), 1) => Box::pin(ws.read_with(|m, _| m.into_owned())),
+            (Self::Whole(ws), _) => {
+                Box::pin(async { ws.next().await.unwrap_or(Err(Error::Closed)) })
+            }
+            (Self::Split(r, _), 0) => Box::pin(r.read()),
+            (Self::Split(r, _), 1) => Box::pin(r.read_with(|m, _| m.into_owned())),
+            (Self::Split(r, _), _) => {
+                Box::pin(async { r.next().await.unwrap_or(Err(Error::Closed)) })
+            }
+        }
+    }
+}
+
+/// Polls `future` until it is ready (the streams wake at once, so this ends).
+fn finish<T>(mut future: Pin<Box<dyn Future<Output = T> + '_>>, cx: &mut Context<'_>) -> T {
+    for _ in 0..100_000 {
+        if let Poll::Ready(r) = future.as_mut().poll(cx) {
+            return r;
+        }
+    }
+    panic!("a future that should finish never does");
+}
+
 /// Reads everything, cancelling reads at random; returns what arrived and
-/// the stream (with what the server wrote).
+/// what the server wrote, with how much input it consumed.
 fn read_with_cancellations(
     input: Vec<u8>,
     seed: u64,
     max_polls: u64,
-) -> (Vec<Message<'static>>, Chaos) {
+    split: bool,
+) -> (Vec<Message<'static>>, Vec<u8>, usize) {
     let chaos = Chaos {
         input,
         pos: 0,
@@ -228,7 +266,13 @@ fn read_with_cancellations(
         rng: Rng(seed | 1),
     };
     let conn = Connection::new(Role::Server, Config::default());
-    let mut ws = WebSocket::from_connection(chaos, conn);
+    let ws = WebSocket::from_connection(chaos, conn);
+    let mut reader = if split {
+        let (r, w) = ws.into_split();
+        Reader::Split(r, w)
+    } else {
+        Reader::Whole(ws)
+    };
     let mut rng = Rng(seed.rotate_left(17) | 1);
     let mut cx = Context::from_waker(Waker::noop());
     let mut got = Vec::new();
@@ -242,12 +286,7 @@ fn read_with_cancellations(
         );
         let polls = 1 + rng.below(max_polls);
         let ready = {
-            let mut read: Pin<Box<dyn Future<Output = Result<Message<'static>, Error>> + '_>> =
-                match rng.below(3) {
-                    0 => Box::pin(ws.read()),
-                    1 => Box::pin(ws.read_with(|m, _| m.into_owned())),
-                    _ => Box::pin(async { ws.next().await.unwrap_or(Err(Error::Closed)) }),
-                };
+            let mut read = reader.read(rng.below(3));
             let mut ready = None;
             for _ in 0..polls {
                 if let Poll::Ready(r) = read.as_mut().poll(&mut cx) {
@@ -272,19 +311,21 @@ fn read_with_cancellations(
         }
     }
     // The connection is still consistent: the next read says Closed.
-    let mut after = Box::pin(ws.read());
-    let mut polls = 0;
-    let closed = loop {
-        if let Poll::Ready(r) = after.as_mut().poll(&mut cx) {
-            break r;
-        }
-        polls += 1;
-        assert!(polls < 100_000, "a read after the Close never ends");
-    };
-    drop(after);
+    let closed = finish(reader.read(0), &mut cx);
     assert!(matches!(closed, Err(Error::Closed)), "{closed:?}");
-    let (chaos, _) = ws.into_parts();
-    (got, chaos)
+    let chaos = match reader {
+        Reader::Whole(ws) => ws.into_parts().0,
+        Reader::Split(r, w) => {
+            // A split reader leaves answers to the writer when the stream is
+            // full: flush what is left, then put the stream back together.
+            finish(Box::pin(w.flush()), &mut cx).unwrap();
+            let Ok(ws) = r.reunite(w) else {
+                panic!("the halves of one socket");
+            };
+            ws.into_parts().0
+        }
+    };
+    (got, chaos.output, chaos.pos)
 }
 
 proptest! {
@@ -295,14 +336,15 @@ proptest! {
         ops in proptest::collection::vec(op(), 0..10),
         seed in any::<u64>(),
         max_polls in 1u64..6,
+        split in any::<bool>(),
     ) {
         let (mut client, input, expected) = script(&ops);
         let total = input.len();
-        let (got, chaos) = read_with_cancellations(input, seed, max_polls);
-        prop_assert_eq!(chaos.pos, total, "all input consumed");
+        let (got, output, consumed) = read_with_cancellations(input, seed, max_polls, split);
+        prop_assert_eq!(consumed, total, "all input consumed");
         prop_assert_eq!(&got, &expected);
         // The Close reply (after any Pongs) reached the client.
-        client.receive(&chaos.output);
+        client.receive(&output);
         let mut replies = Vec::new();
         while let Some(m) = client.poll_message().unwrap() {
             replies.push(m.into_owned());

@@ -157,3 +157,34 @@ async fn split_halves_work_over_tls() {
     ));
     bounded(server).await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn reunite_gives_back_the_socket_only_with_its_own_last_write_half() {
+    let (url, server) = ws_server(echo).await;
+    let (client, _) = bounded(ws::connect(&url)).await.unwrap();
+    let (reader, writer) = client.into_split();
+    let extra = writer.clone();
+    let Err((reader, writer)) = reader.reunite(writer) else {
+        panic!("reunited while a clone of the write half is alive");
+    };
+    drop(extra);
+    let Ok(mut client) = reader.reunite(writer) else {
+        panic!("the halves of one socket");
+    };
+    bounded(client.send_text("whole again")).await.unwrap();
+    assert_eq!(
+        bounded(client.read()).await.unwrap(),
+        Message::text("whole again")
+    );
+    bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
+    bounded(server).await.unwrap().unwrap();
+}
+
+/// The futures of both halves are `Send`, so they can run on any task.
+#[allow(dead_code)]
+fn futures_are_send(reader: &mut ws::ReadHalf<TcpStream>, writer: &ws::WriteHalf<TcpStream>) {
+    fn send<T: Send>(_: T) {}
+    send(reader.read());
+    send(writer.send_text("x"));
+    send(writer.close(CloseCode::NORMAL, ""));
+}
