@@ -217,7 +217,7 @@ fn script(ops: &[Op]) -> (Connection, Vec<u8>, Vec<Message<'static>>) {
 /// The socket under test, whole or split (the read half reads; the write
 /// half only flushes at the end).
 enum Reader {
-    Whole(WebSocket<Chaos>),
+    Whole(Box<WebSocket<Chaos>>),
     Split(ws::ReadHalf<Chaos>, ws::WriteHalf<Chaos>),
 }
 
@@ -271,7 +271,7 @@ fn read_with_cancellations(
         let (r, w) = ws.into_split();
         Reader::Split(r, w)
     } else {
-        Reader::Whole(ws)
+        Reader::Whole(Box::new(ws))
     };
     let mut rng = Rng(seed.rotate_left(17) | 1);
     let mut cx = Context::from_waker(Waker::noop());
