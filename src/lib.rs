@@ -5,7 +5,9 @@
 //! clock**. Bytes from the transport go in; events and bytes to write come
 //! out. That makes the same core usable from blocking code, from any async
 //! runtime, and from a fuzzer. The optional [`blocking`] module (default
-//! feature `blocking`) drives it over any `std::io::Read + Write` stream.
+//! feature `blocking`) drives it over any `std::io::Read + Write` stream, and
+//! the `tokio` module (feature `tokio`) over any tokio
+//! `AsyncRead + AsyncWrite` stream.
 //!
 //! Driving a connection yourself:
 //!
@@ -53,9 +55,11 @@
 //! - [`proxy`]: HTTP CONNECT and SOCKS5 negotiations for the client, and the
 //!   proxy environment variables, sans-IO.
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
+//! - `tokio` (feature `tokio`): the async adapter over tokio, which shares
+//!   the blocking adapter's option and error types.
 //!
 //! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
-//! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
+//! adapters ([`blocking`], `tokio`), with [`handshake`] beside `connection` (neither
 //! uses the other; an adapter joins them), [`extension`] below both, and
 //! [`proxy`] above `handshake` (it reads a CONNECT answer as a response
 //! head). Inside the crate every module imports from the defining module, never through these root re-exports
@@ -106,6 +110,9 @@ pub mod blocking;
 /// [`blocking::TlsStream`] take.
 #[cfg(feature = "rustls")]
 pub use rustls;
+
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
