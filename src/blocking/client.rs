@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::error::Error;
 use super::proxy::{Proxy, open_tunnel};
+use super::redirects::Redirects;
 use super::socket::{Keepalive, WebSocket};
 use super::stream::{ClientStream, secure};
 use super::transport::{
@@ -18,8 +19,7 @@ use crate::connection::{Connection, Role};
 #[cfg(feature = "deflate")]
 use crate::extension::DeflateConfig;
 use crate::handshake::{
-    AcceptedResponse, ClientRequest, HandshakeError, HandshakeLimits, Header, ResponseParser,
-    ResponseStatus, WsUrl, is_redirect, redirect_location,
+    AcceptedResponse, ClientRequest, HandshakeLimits, Header, ResponseParser, ResponseStatus,
 };
 
 /// Options for [`connect_with`]. Every field has a default.
@@ -91,7 +91,7 @@ pub struct ClientOptions {
     /// 9110 §15.4) to follow, each over a new connection (and proxy
     /// tunnel), before [`Error::TooManyRedirects`]. Default 3, as
     /// tungstenite. 0 turns redirects off: the redirect answer is then
-    /// [`HandshakeError::UnexpectedStatus`]. `Authorization` and `Cookie`
+    /// [`HandshakeError::UnexpectedStatus`](crate::HandshakeError::UnexpectedStatus). `Authorization` and `Cookie`
     /// from [`headers`](Self::headers) go only to the first URL's scheme,
     /// host and port, as curl does.
     pub max_redirects: u8,
@@ -223,58 +223,14 @@ pub fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<(WebSocket<ClientStream>, AcceptedResponse), Error> {
-    let first = WsUrl::parse(url).map_err(HandshakeError::InvalidUrl)?;
-    let mut chain = Vec::from([url.to_owned()]);
-    // Bounded: each pass ends, or adds a URL to a chain of at most max_redirects + 1.
+    let mut redirects = Redirects::new(url)?;
     loop {
-        let current = chain.last().map_or(url, String::as_str);
-        let request = request_for(options, current, &first)?;
-        let response = match connect_once(&request, options) {
-            Err(Error::Handshake(HandshakeError::UnexpectedStatus(response)))
-                if options.max_redirects > 0 && is_redirect(response.status()) =>
-            {
-                response
-            }
-            other => return other,
-        };
-        if chain.len() > usize::from(options.max_redirects) {
-            return Err(Error::TooManyRedirects { chain, response });
-        }
-        match redirect_location(request.url(), &response) {
-            Ok(next) => chain.push(next),
-            Err(error) => {
-                return Err(Error::Redirect {
-                    chain,
-                    response,
-                    error,
-                });
-            }
+        let request = redirects.request(options)?;
+        let attempt = connect_once(&request, options);
+        if let Some(done) = redirects.after(attempt, &request, options.max_redirects)? {
+            return Ok(done);
         }
     }
-}
-
-/// The request for `url`; credentials-bearing extra headers only while
-/// `url` has the first URL's scheme, host and port.
-fn request_for(options: &ClientOptions, url: &str, first: &WsUrl) -> Result<ClientRequest, Error> {
-    let request = options.request(url)?;
-    let u = request.url();
-    let same_origin =
-        (u.is_secure(), u.host(), u.port()) == (first.is_secure(), first.host(), first.port());
-    if same_origin {
-        return Ok(request);
-    }
-    let kept = ClientOptions {
-        headers: options
-            .headers
-            .iter()
-            .filter(|h| {
-                !["authorization", "cookie"].contains(&h.name.to_ascii_lowercase().as_str())
-            })
-            .cloned()
-            .collect(),
-        ..options.clone()
-    };
-    kept.request(url)
 }
 
 /// One attempt: TCP (direct or to the proxy), the tunnel, the handshake.

@@ -54,6 +54,7 @@ mod client;
 mod driver;
 mod error;
 mod proxy;
+pub(crate) mod redirects;
 mod server;
 mod socket;
 mod split;

@@ -8,16 +8,24 @@ use std::time::Duration;
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ::tokio::net::TcpStream;
 
+use super::proxy::open_tunnel;
 use super::socket::WebSocket;
 use super::transport::MaybeTlsStream;
+use crate::blocking::redirects::Redirects;
 use crate::blocking::{ClientOptions, Error};
 use crate::config::Config;
 use crate::connection::{Connection, Role};
 use crate::handshake::{AcceptedResponse, ClientRequest, HandshakeLimits, ResponseStatus};
+use crate::proxy::ProxyUrl;
 
 /// Connects to a `ws://` or `wss://` URL with default options
-/// ([`ClientOptions`]): resolves the host, connects with `TCP_NODELAY`, runs
-/// TLS for `wss://` (feature `tokio-rustls`) and the opening handshake.
+/// ([`ClientOptions`]): resolves the host, connects with `TCP_NODELAY`
+/// (through the environment's proxy, if any: [`ClientOptions::proxy`]), runs
+/// TLS for `wss://` (feature `tokio-rustls`, configured as
+/// `ClientOptions::tls` says) and the opening handshake, all within the
+/// handshake timeout, and follows up to 3 redirects
+/// ([`ClientOptions::max_redirects`]): the same rules as
+/// [`blocking::connect`](crate::blocking::connect).
 ///
 /// Returns the socket and the server's verified 101 response (subprotocol,
 /// extensions, headers).
@@ -41,7 +49,7 @@ pub async fn connect(url: &str) -> Result<(WebSocket<MaybeTlsStream>, AcceptedRe
 
 /// Connects like [`connect`], with options: subprotocols, headers, Origin,
 /// config, permessage-deflate, connect / handshake / write timeouts,
-/// keepalive.
+/// keepalive, proxy, redirects, TLS.
 ///
 /// [`ClientOptions::read_timeout`] has no effect here: bound a read with
 /// `tokio::time::timeout`, which is safe (see [`WebSocket::read`]).
@@ -49,15 +57,44 @@ pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<(WebSocket<MaybeTlsStream>, AcceptedResponse), Error> {
-    let request = options.request(url)?;
+    let mut redirects = Redirects::new(url)?;
+    loop {
+        let request = redirects.request(options)?;
+        let attempt = connect_once(&request, options).await;
+        if let Some(done) = redirects.after(attempt, &request, options.max_redirects)? {
+            return Ok(done);
+        }
+    }
+}
+
+/// One attempt: TCP (direct or to the proxy), the tunnel, TLS, the handshake.
+async fn connect_once(
+    request: &ClientRequest,
+    options: &ClientOptions,
+) -> Result<(WebSocket<MaybeTlsStream>, AcceptedResponse), Error> {
     #[cfg(not(feature = "tokio-rustls"))]
     if request.url().is_secure() {
         return Err(no_tls());
     }
-    let tcp = open_tcp(&request, options).await?;
+    let proxy = options.proxy.for_url(request.url())?;
+    let mut tcp = open_tcp(request, proxy.as_ref(), options).await?;
+    // One deadline for the proxy's negotiation, TLS and the handshake.
     let opening = async {
-        let stream = secure(tcp, &request, options).await?;
-        handshake(stream, &request, options.config.clone(), options.limits).await
+        let early = match &proxy {
+            Some(p) => open_tunnel(&mut tcp, p, request.url(), options.limits).await?,
+            None => Vec::new(),
+        };
+        if request.url().is_secure() && !early.is_empty() {
+            // The server speaks first only after our ClientHello: bytes the
+            // proxy passed on before it are not from a TLS server.
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the proxy sent data after opening the tunnel, before the TLS handshake",
+            )));
+        }
+        let stream = secure(tcp, request, options).await?;
+        let config = options.config.clone();
+        handshake(stream, request, config, options.limits, &early).await
     };
     let (mut ws, response) = within(options.handshake_timeout, opening).await?;
     ws.set_write_timeout(options.write_timeout);
@@ -65,14 +102,18 @@ pub async fn connect_with(
     Ok((ws, response))
 }
 
-/// Opens the TCP connection for `request`: the one place that decides how
-/// the client reaches the server (the seam for HTTP proxies: a proxy's
-/// `CONNECT` goes here, before TLS and the WebSocket handshake).
-pub(super) async fn open_tcp(
+/// Opens the TCP connection for `request`: to the server, or to `proxy`
+/// when there is one (the tunnel is opened after this), within
+/// [`ClientOptions::connect_timeout`].
+async fn open_tcp(
     request: &ClientRequest,
+    proxy: Option<&ProxyUrl>,
     options: &ClientOptions,
 ) -> Result<TcpStream, Error> {
-    let (host, port) = (request.url().host(), request.url().port());
+    let (host, port) = match proxy {
+        Some(p) => (p.host(), p.port()),
+        None => (request.url().host(), request.url().port()),
+    };
     let connect = TcpStream::connect((host, port));
     let stream = match options.connect_timeout.filter(|t| !t.is_zero()) {
         Some(t) => ::tokio::time::timeout(t, connect)
@@ -141,7 +182,7 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     let timeout = ClientOptions::default().handshake_timeout;
     within(
         timeout,
-        handshake(stream, request, config, HandshakeLimits::default()),
+        handshake(stream, request, config, HandshakeLimits::default(), &[]),
     )
     .await
 }
@@ -151,19 +192,32 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     request: &ClientRequest,
     config: Config,
     limits: HandshakeLimits,
+    early: &[u8],
 ) -> Result<(WebSocket<S>, AcceptedResponse), Error> {
     stream.write_all(&request.encode()?).await?;
     stream.flush().await?;
     let mut parser = request.response_parser().with_limits(limits);
     let mut buf = [0u8; 4096];
-    let response = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(Error::HandshakeEof);
-        }
-        match parser.feed(&buf[..n])? {
-            ResponseStatus::Partial => {}
-            ResponseStatus::Accepted(response) => break response,
+    // Bytes a proxy passed on past its answer (ws:// only) come first.
+    let early_answer = match early {
+        [] => None,
+        bytes => match parser.feed(bytes)? {
+            ResponseStatus::Partial => None,
+            ResponseStatus::Accepted(response) => Some(response),
+        },
+    };
+    let response = if let Some(response) = early_answer {
+        response
+    } else {
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Err(Error::HandshakeEof);
+            }
+            match parser.feed(&buf[..n])? {
+                ResponseStatus::Partial => {}
+                ResponseStatus::Accepted(response) => break response,
+            }
         }
     };
     let mut conn = Connection::new(Role::Client, config).with_extensions(response.negotiated());

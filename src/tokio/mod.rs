@@ -70,6 +70,7 @@
 mod client;
 mod driver;
 mod io;
+mod proxy;
 mod server;
 mod socket;
 mod split;

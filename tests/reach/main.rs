@@ -10,3 +10,5 @@
 mod proxy;
 mod redirect;
 mod support;
+#[cfg(feature = "tokio")]
+mod tokio;

@@ -13,3 +13,5 @@ mod certificates;
 mod deadlines;
 mod sessions;
 mod support;
+#[cfg(feature = "tokio-rustls")]
+mod tokio;
