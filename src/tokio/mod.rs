@@ -20,8 +20,8 @@
 //! a `tokio::time::timeout`) loses no bytes and leaves the connection usable
 //! (see [`WebSocket::read`]).
 //!
-//! Echo server in ten lines (the README's; Pings are answered and Closes
-//! echoed inside `read`):
+//! Echo server in ten lines (the README's; Pings are answered inside `read`,
+//! which also returns them, so the loop skips them rather than stopping):
 //!
 //! ```no_run
 //! use rfc6455::{Message, tokio::{accept, Error}};
@@ -34,7 +34,7 @@
 //!         tokio::spawn(async move {
 //!             let mut ws = accept(stream).await?;
 //!             loop {
-//!                 match ws.read().await? {
+//!                 match ws.read().await? {   // Pings answered, Closes echoed inside read()
 //!                     msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg).await?,
 //!                     Message::Close(_) => return Ok::<_, Error>(()),
 //!                     _ => {}
