@@ -22,7 +22,8 @@
 //! 3. **Round trip at 16 B**: one connection, one message outstanding;
 //!    interleaved rounds (wall time of each round trip: mean and median;
 //!    CPU time per round trip), then criterion's own measurement (group
-//!    `tokio_rtt_16B`, wall time).
+//!    `tokio_rtt_16B`, in CPU time of the bench thread, which runs the
+//!    runtime: both ends; the libraries one after the other, not interleaved).
 //!
 //! `cargo bench -p rfc6455-benches --bench tokio` (about 2 minutes).
 //! `TOKIO_BENCH_PARTS=idle,echo,rtt,criterion` picks parts;
@@ -44,7 +45,8 @@ mod measure;
 #[path = "tokio/peers.rs"]
 mod peers;
 
-use measure::{Counting, median, thread_cpu};
+use criterion::measurement::WallTime;
+use measure::{Counting, ThreadCpu, median, thread_cpu};
 use peers::{Client, Lib, Sample, spawn_server};
 
 #[global_allocator]
@@ -84,6 +86,7 @@ fn main() {
     }
     if wants("criterion") {
         let mut c = Criterion::default()
+            .with_measurement(ThreadCpu(WallTime))
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(3))
             .configure_from_args();
@@ -208,7 +211,7 @@ fn rtt_table() {
     let rt = runtime();
     let libs = libs();
     let sample = Sample::new(16);
-    let mut conns: Vec<Client> = LIBS
+    let mut conns: Vec<Client> = libs
         .iter()
         .map(|&lib| rt.block_on(clients(lib, 1)).pop().expect("a client"))
         .collect();
@@ -254,7 +257,7 @@ fn rtt_table() {
     }
 }
 
-fn rtt_criterion(c: &mut Criterion) {
+fn rtt_criterion(c: &mut Criterion<ThreadCpu>) {
     let rt = runtime();
     let libs = libs();
     let sample = Sample::new(16);
@@ -264,11 +267,11 @@ fn rtt_criterion(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(lib.name()), |b| {
             b.iter_custom(|iters| {
                 rt.block_on(async {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     for _ in 0..iters {
                         black_box(client.echo(sample).await.expect("echo"));
                     }
-                    start.elapsed()
+                    thread_cpu() - start
                 })
             });
         });

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::measure::{live_heap, median, rss};
 use crate::peers::{Lib, REQUEST, spawn_server};
@@ -17,7 +17,13 @@ use crate::peers::{Lib, REQUEST, spawn_server};
 pub(crate) const CHILD_ENV: &str = "RFC6455_TOKIO_BENCH_IDLE_CHILD";
 
 /// Libraries of the idle table, `raw` first (tokio's own floor).
-const LIBS: [Lib; 4] = [Lib::Raw, Lib::Rfc6455, Lib::Tungstenite, Lib::Fast];
+const LIBS: [Lib; 5] = [
+    Lib::Raw,
+    Lib::Rfc6455,
+    Lib::Rfc6455BoxedAccept,
+    Lib::Tungstenite,
+    Lib::Fast,
+];
 /// Child processes per library (the median is printed).
 const ROUNDS: usize = 3;
 
@@ -27,19 +33,22 @@ type Sample = [f64; 4];
 /// Runs the children and prints the table.
 pub(crate) fn table(conns: usize) {
     let exe = std::env::current_exe().expect("current_exe");
-    let mut results: Vec<Vec<Sample>> = vec![Vec::new(); LIBS.len()];
+    let libs: Vec<Lib> = std::env::var("TOKIO_BENCH_LIBS").map_or(LIBS.to_vec(), |v| {
+        v.split(',').map(Lib::from_name).collect()
+    });
+    let mut results: Vec<Vec<Sample>> = vec![Vec::new(); libs.len()];
     for round in 0..ROUNDS {
-        for k in 0..LIBS.len() {
-            let i = (round + k) % LIBS.len();
+        for k in 0..libs.len() {
+            let i = (round + k) % libs.len();
             let out = Command::new(&exe)
-                .env(CHILD_ENV, format!("{} {conns}", LIBS[i].name()))
+                .env(CHILD_ENV, format!("{} {conns}", libs[i].name()))
                 .output()
                 .expect("run the idle child");
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(
                 out.status.success(),
                 "idle child for {} failed: {text}{}",
-                LIBS[i].name(),
+                libs[i].name(),
                 String::from_utf8_lossy(&out.stderr)
             );
             let line = text.lines().last().expect("a line from the child");
@@ -58,7 +67,15 @@ pub(crate) fn table(conns: usize) {
         "| library | live heap (server thread) | VmRSS | RssAnon | server task's future (bytes, in its task allocation) |"
     );
     println!("| --- | ---: | ---: | ---: | ---: |");
-    for (i, lib) in LIBS.iter().enumerate() {
+    let sizes = format!(
+        "Socket types (inline in the task's future): rfc6455::tokio::WebSocket<TcpStream> {} B, \
+         tokio_tungstenite::WebSocketStream<TcpStream> {} B, FragmentCollector<TcpStream> {} B, TcpStream {} B",
+        size_of::<rfc6455::tokio::WebSocket<TcpStream>>(),
+        size_of::<tokio_tungstenite::WebSocketStream<TcpStream>>(),
+        size_of::<fastwebsockets::FragmentCollector<TcpStream>>(),
+        size_of::<TcpStream>(),
+    );
+    for (i, lib) in libs.iter().enumerate() {
         let col = |c: usize| median(&mut results[i].iter().map(|s| s[c]).collect::<Vec<_>>());
         println!(
             "| {} | {:.0} B | {:.0} B | {:.0} B | {:.0} |",
@@ -69,6 +86,7 @@ pub(crate) fn table(conns: usize) {
             col(3)
         );
     }
+    println!("{sizes}");
 }
 
 /// The child: `spec` is "LIBRARY COUNT". Prints one line: heap, VmRSS and
@@ -123,7 +141,11 @@ pub(crate) fn child(spec: &str) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         // Let every server task reach its read and wait there.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // (`TOKIO_BENCH_IDLE_WAIT_MS`: longer, e.g. past rfc6455's 20 s
+        // keepalive interval, after which it shrinks its buffers.)
+        let wait =
+            std::env::var("TOKIO_BENCH_IDLE_WAIT_MS").map_or(200, |v| v.parse().expect("ms"));
+        tokio::time::sleep(Duration::from_millis(wait)).await;
         future_size
     });
     let heap = live_heap() - heap0;

@@ -15,7 +15,8 @@
 //!   in a `FragmentCollector` (whole messages, UTF-8 checked, Pings answered,
 //!   as its `echo_server` example), `read_frame` → `write_frame`.
 //! - `raw` (idle memory only): the same hand-made handshake, then a task
-//!   waiting in `read` on the bare `TcpStream`: tokio's own cost per connection.
+//!   waiting for the bare `TcpStream` to become readable: tokio's own cost per
+//!   connection (the socket's registration, a task).
 
 use std::error::Error;
 
@@ -34,6 +35,8 @@ pub(crate) enum Lib {
     Raw,
     Rfc6455,
     Rfc6455ReadWith,
+    /// `rfc6455` with `Box::pin(accept(stream))` (idle memory only).
+    Rfc6455BoxedAccept,
     Tungstenite,
     Fast,
 }
@@ -44,6 +47,7 @@ impl Lib {
             Self::Raw => "raw",
             Self::Rfc6455 => "rfc6455",
             Self::Rfc6455ReadWith => "rfc6455_read_with",
+            Self::Rfc6455BoxedAccept => "rfc6455_boxed_accept",
             Self::Tungstenite => "tokio-tungstenite",
             Self::Fast => "fastwebsockets",
         }
@@ -54,6 +58,7 @@ impl Lib {
             Self::Raw,
             Self::Rfc6455,
             Self::Rfc6455ReadWith,
+            Self::Rfc6455BoxedAccept,
             Self::Tungstenite,
             Self::Fast,
         ]
@@ -130,6 +135,7 @@ pub(crate) fn spawn_server(lib: Lib, stream: TcpStream) -> usize {
         Lib::Raw => spawn(serve_raw(stream)),
         Lib::Rfc6455 => spawn(serve_rfc6455(stream)),
         Lib::Rfc6455ReadWith => spawn(serve_rfc6455_read_with(stream)),
+        Lib::Rfc6455BoxedAccept => spawn(serve_rfc6455_boxed_accept(stream)),
         Lib::Tungstenite => spawn(serve_tungstenite(stream)),
         Lib::Fast => spawn(serve_fast(stream)),
     }
@@ -137,13 +143,25 @@ pub(crate) fn spawn_server(lib: Lib, stream: TcpStream) -> usize {
 
 async fn serve_raw(mut stream: TcpStream) -> Result<(), BoxError> {
     hand_accept(&mut stream).await?;
-    let mut byte = [0u8; 1];
-    stream.read(&mut byte).await?;
+    stream.readable().await?;
     Ok(())
 }
 
 async fn serve_rfc6455(stream: TcpStream) -> Result<(), BoxError> {
     let mut ws = rfc6455::tokio::accept(stream).await?;
+    loop {
+        match ws.read().await? {
+            msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg).await?,
+            Message::Close(_) => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+/// [`serve_rfc6455`] with the handshake's future on the heap, freed once it
+/// is done: the task then keeps only the socket and the read loop's state.
+async fn serve_rfc6455_boxed_accept(stream: TcpStream) -> Result<(), BoxError> {
+    let mut ws = Box::pin(rfc6455::tokio::accept(stream)).await?;
     loop {
         match ws.read().await? {
             msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg).await?,
@@ -194,6 +212,9 @@ async fn serve_fast(mut stream: TcpStream) -> Result<(), BoxError> {
 }
 
 /// A connected client of one library.
+// Unboxed: a box would add an allocation and an indirection to every client,
+// and every library's client task is the same (largest) size anyway.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Client {
     Rfc6455(rfc6455::tokio::WebSocket<TcpStream>, bool),
     Tungstenite(tokio_tungstenite::WebSocketStream<TcpStream>),
@@ -220,7 +241,7 @@ impl Client {
         let port = stream.peer_addr()?.port();
         let url = format!("ws://127.0.0.1:{port}/");
         Ok(match lib {
-            Lib::Raw => unreachable!("the raw server has no client"),
+            Lib::Raw | Lib::Rfc6455BoxedAccept => unreachable!("idle memory only"),
             Lib::Rfc6455 | Lib::Rfc6455ReadWith => {
                 // No permessage-deflate offer (the library's client offers
                 // it by default): the peers do not compress either.
