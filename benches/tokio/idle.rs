@@ -17,10 +17,11 @@ use crate::peers::{Lib, REQUEST, spawn_server};
 pub(crate) const CHILD_ENV: &str = "RFC6455_TOKIO_BENCH_IDLE_CHILD";
 
 /// Libraries of the idle table, `raw` first (tokio's own floor).
-const LIBS: [Lib; 5] = [
+const LIBS: [Lib; 6] = [
     Lib::Raw,
     Lib::Rfc6455,
     Lib::Rfc6455BoxedAccept,
+    Lib::Rfc6455Small,
     Lib::Tungstenite,
     Lib::Fast,
 ];

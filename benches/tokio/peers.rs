@@ -22,8 +22,9 @@ use std::error::Error;
 
 use fastwebsockets::{FragmentCollector, Frame, OpCode, Payload, Role, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use rfc6455::Message;
 use rfc6455::handshake::{ClientRequest, accept_key};
+use rfc6455::tokio::{Accepted, Decision, ServerOptions, accept_with};
+use rfc6455::{Config, Message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Bytes};
@@ -37,6 +38,8 @@ pub(crate) enum Lib {
     Rfc6455ReadWith,
     /// `rfc6455` with `Box::pin(accept(stream))` (idle memory only).
     Rfc6455BoxedAccept,
+    /// That with `Config::read_buffer_size(512)` (idle memory only).
+    Rfc6455Small,
     Tungstenite,
     Fast,
 }
@@ -48,6 +51,7 @@ impl Lib {
             Self::Rfc6455 => "rfc6455",
             Self::Rfc6455ReadWith => "rfc6455_read_with",
             Self::Rfc6455BoxedAccept => "rfc6455_boxed_accept",
+            Self::Rfc6455Small => "rfc6455_boxed_accept_512B_reads",
             Self::Tungstenite => "tokio-tungstenite",
             Self::Fast => "fastwebsockets",
         }
@@ -59,6 +63,7 @@ impl Lib {
             Self::Rfc6455,
             Self::Rfc6455ReadWith,
             Self::Rfc6455BoxedAccept,
+            Self::Rfc6455Small,
             Self::Tungstenite,
             Self::Fast,
         ]
@@ -135,7 +140,11 @@ pub(crate) fn spawn_server(lib: Lib, stream: TcpStream) -> usize {
         Lib::Raw => spawn(serve_raw(stream)),
         Lib::Rfc6455 => spawn(serve_rfc6455(stream)),
         Lib::Rfc6455ReadWith => spawn(serve_rfc6455_read_with(stream)),
-        Lib::Rfc6455BoxedAccept => spawn(serve_rfc6455_boxed_accept(stream)),
+        Lib::Rfc6455BoxedAccept => spawn(serve_rfc6455_boxed_accept(stream, Config::default())),
+        Lib::Rfc6455Small => spawn(serve_rfc6455_boxed_accept(
+            stream,
+            Config::default().read_buffer_size(512),
+        )),
         Lib::Tungstenite => spawn(serve_tungstenite(stream)),
         Lib::Fast => spawn(serve_fast(stream)),
     }
@@ -160,8 +169,19 @@ async fn serve_rfc6455(stream: TcpStream) -> Result<(), BoxError> {
 
 /// [`serve_rfc6455`] with the handshake's future on the heap, freed once it
 /// is done: the task then keeps only the socket and the read loop's state.
-async fn serve_rfc6455_boxed_accept(stream: TcpStream) -> Result<(), BoxError> {
-    let mut ws = Box::pin(rfc6455::tokio::accept(stream)).await?;
+/// (`accept_with` and the default options, with `config`.)
+async fn serve_rfc6455_boxed_accept(stream: TcpStream, config: Config) -> Result<(), BoxError> {
+    // The options and the `Accepted` live in the boxed future, not in the
+    // task (a moved-from local keeps its slot in an async fn's state).
+    let mut ws = Box::pin(async move {
+        let mut options = ServerOptions::default();
+        options.config = config;
+        match accept_with(stream, &options, |_| Decision::accept()).await? {
+            Accepted::WebSocket(ws, _) => Ok::<_, BoxError>(ws),
+            Accepted::Http { .. } => Err("not a WebSocket handshake".into()),
+        }
+    })
+    .await?;
     loop {
         match ws.read().await? {
             msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg).await?,
@@ -241,14 +261,15 @@ impl Client {
         let port = stream.peer_addr()?.port();
         let url = format!("ws://127.0.0.1:{port}/");
         Ok(match lib {
-            Lib::Raw | Lib::Rfc6455BoxedAccept => unreachable!("idle memory only"),
+            Lib::Raw | Lib::Rfc6455BoxedAccept | Lib::Rfc6455Small => {
+                unreachable!("idle memory only")
+            }
             Lib::Rfc6455 | Lib::Rfc6455ReadWith => {
                 // No permessage-deflate offer (the library's client offers
                 // it by default): the peers do not compress either.
                 let request = ClientRequest::new(&url)?.deflate(None);
                 let (ws, _) =
-                    rfc6455::tokio::client_handshake(stream, &request, rfc6455::Config::default())
-                        .await?;
+                    rfc6455::tokio::client_handshake(stream, &request, Config::default()).await?;
                 Self::Rfc6455(ws, lib == Lib::Rfc6455ReadWith)
             }
             Lib::Tungstenite => {
