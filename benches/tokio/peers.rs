@@ -174,8 +174,10 @@ async fn serve_rfc6455_boxed_accept(stream: TcpStream, config: Config) -> Result
     // The options and the `Accepted` live in the boxed future, not in the
     // task (a moved-from local keeps its slot in an async fn's state).
     let mut ws = Box::pin(async move {
-        let mut options = ServerOptions::default();
-        options.config = config;
+        let options = ServerOptions {
+            config,
+            ..ServerOptions::default()
+        };
         match accept_with(stream, &options, |_| Decision::accept()).await? {
             Accepted::WebSocket(ws, _) => Ok::<_, BoxError>(ws),
             Accepted::Http { .. } => Err("not a WebSocket handshake".into()),
