@@ -5,14 +5,16 @@
 //!
 //! 1. **Idle memory per connection.** A child process per library and round
 //!    (this binary again, so that freed memory of one library does not make
-//!    the next one look small): `IDLE_CONNS` clients (blocking `std` sockets
+//!    the next one look small): 1,000 clients (blocking `std` sockets
 //!    on a second thread, sending a hand-made handshake with no extension
 //!    offered) connect to the library's echo server on the runtime; once all
 //!    are answered and their server tasks wait in a read, the child reports
 //!    the server thread's live heap and the process's RSS (`VmRSS`, and
 //!    `RssAnon`, which leaves out the binary's own pages), minus what it had
 //!    before the first connection, per connection. Each library with its
-//!    defaults (rfc6455: keepalive on; no deflate, as none is offered).
+//!    defaults (rfc6455: keepalive on; no deflate, as none is offered), and
+//!    rfc6455 with its handshake future boxed, with default and 512-byte
+//!    read buffers (what the accept future and the receive buffer cost).
 //! 2. **1,000 concurrent connections echoing 1 KiB Binary messages**: the
 //!    1,000 clients of a library each send `ECHO_MESSAGES` messages, one at a
 //!    time awaiting each echo, all at once on the runtime; messages/s. Rounds
@@ -25,9 +27,9 @@
 //!    `tokio_rtt_16B`, in CPU time of the bench thread, which runs the
 //!    runtime: both ends; the libraries one after the other, not interleaved).
 //!
-//! `cargo bench -p rfc6455-benches --bench tokio` (about 2 minutes).
+//! `cargo bench -p rfc6455-benches --bench tokio` (under a minute here).
 //! `TOKIO_BENCH_PARTS=idle,echo,rtt,criterion` picks parts;
-//! `TOKIO_BENCH_LIBS=rfc6455,fastwebsockets` picks libraries (echo, round trips);
+//! `TOKIO_BENCH_LIBS=rfc6455,fastwebsockets` picks libraries (names as printed);
 //! `TOKIO_BENCH_IDLE_CONNS`, `TOKIO_BENCH_ECHO_CONNS` change the counts.
 
 use std::hint::black_box;
