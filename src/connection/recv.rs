@@ -140,6 +140,29 @@ impl Connection {
         self.input.room(self.config.get_idle_buffer_size())
     }
 
+    /// Capacity of the receive buffer, in bytes: 0 while none is allocated
+    /// (a new connection that has received nothing, or after
+    /// [`shrink_buffers`](Self::shrink_buffers) with all input consumed).
+    ///
+    /// [`read_buf`](Self::read_buf) allocates its offer (at least
+    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size)) and an
+    /// OS read fills it, so an adapter whose connections wait long for input
+    /// (many idle sockets) can, while this is 0, read into a small buffer of
+    /// its own and pass the bytes to [`receive`](Self::receive): the waiting
+    /// connection then holds no receive buffer at all. The tokio adapter
+    /// does this.
+    ///
+    /// ```
+    /// # use rfc6455::{Connection, Config, Role};
+    /// let mut conn = Connection::new(Role::Server, Config::default());
+    /// assert_eq!(conn.receive_buffer_capacity(), 0);
+    /// let _ = conn.read_buf();
+    /// assert!(conn.receive_buffer_capacity() >= Config::default().get_read_buffer_size());
+    /// ```
+    pub fn receive_buffer_capacity(&self) -> usize {
+        self.input.capacity()
+    }
+
     /// Whether [`poll_message`](Self::poll_message) is waiting for the rest of a
     /// frame it will lend whole; [`read_buf`](Self::read_buf) then offers that
     /// rest (see there).

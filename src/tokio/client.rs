@@ -197,7 +197,10 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     stream.write_all(&request.encode()?).await?;
     stream.flush().await?;
     let mut parser = request.response_parser().with_limits(limits);
-    let mut buf = [0u8; 4096];
+    // On the heap, freed when the handshake ends: a buffer in this future
+    // would stay in the task's state for the connection's whole life when
+    // the caller awaits the handshake inline (4 KiB per idle connection).
+    let mut buf = std::vec![0u8; 4096];
     // Bytes a proxy passed on past its answer (ws:// only) come first.
     let early_answer = match early {
         [] => None,

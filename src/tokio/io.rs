@@ -113,27 +113,56 @@ pub(super) fn poll_write_out<S: AsyncWrite + Unpin>(
     Poll::Ready(Ok(()))
 }
 
-/// One read from `stream` straight into the connection's receive buffer,
-/// committed in the same poll. `Ready(Ok(0))` is EOF (not yet passed on).
+/// One read from `stream` into the connection, committed in the same poll
+/// (so a dropped read future loses nothing). `Ready(Ok(0))` is EOF (not yet
+/// passed on).
+///
+/// While the connection holds no receive buffer (a new connection, or one
+/// keepalive shrank while it was silent), the read goes into a buffer on
+/// this poll's stack and the bytes are copied in with `receive`: a task
+/// waiting here for its peer's next message then holds no 4 KiB receive
+/// buffer, which is most of what an idle connection would cost. Otherwise
+/// it reads straight into `read_buf`, with no copy.
 pub(super) fn poll_read_in<S: AsyncRead + Unpin>(
     stream: &mut S,
     conn: &mut Connection,
     cx: &mut Context<'_>,
 ) -> Poll<Result<usize, Error>> {
-    let mut buf = ReadBuf::new(conn.read_buf());
-    loop {
-        match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
-            Poll::Ready(Ok(())) => break,
-            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::Io(e))),
-            Poll::Pending => return Poll::Pending,
-        }
+    if conn.receive_buffer_capacity() == 0 {
+        let mut idle = [0u8; IDLE_READ];
+        let mut buf = ReadBuf::new(&mut idle);
+        ready!(poll_read_into(stream, &mut buf, cx))?;
+        let n = buf.filled().len();
+        conn.receive(buf.filled());
+        return Poll::Ready(Ok(n));
     }
+    let mut buf = ReadBuf::new(conn.read_buf());
+    ready!(poll_read_into(stream, &mut buf, cx))?;
     let n = buf.filled().len();
     if n > 0 {
         conn.commit_read(n)?;
     }
     Poll::Ready(Ok(n))
+}
+
+/// The size of the stack buffer an idle connection reads into: a small
+/// message arrives whole, a larger one continues in the receive buffer.
+const IDLE_READ: usize = 2048;
+
+/// `poll_read` retried on `Interrupted`.
+fn poll_read_into<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut ReadBuf<'_>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    loop {
+        match Pin::new(&mut *stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::Io(e))),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
 }
 
 /// Writes `bytes` whole (a handshake's answer), within `timeout`.

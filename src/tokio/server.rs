@@ -176,7 +176,10 @@ async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
     parser: &mut RequestParser,
 ) -> Result<RequestStatus, Error> {
-    let mut buf = [0u8; 4096];
+    // On the heap, freed when the handshake ends: a buffer in this future
+    // would stay in the task's state for the connection's whole life when
+    // the caller awaits the handshake inline (4 KiB per idle connection).
+    let mut buf = std::vec![0u8; 4096];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {

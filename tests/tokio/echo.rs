@@ -187,3 +187,30 @@ async fn wss_without_tls_or_to_a_plain_server_fails_clearly() {
     #[cfg(feature = "tokio-rustls")]
     assert!(matches!(e, Error::Io(_)), "{e:?}");
 }
+
+/// A connection waiting for its peer's first message holds no receive
+/// buffer (its read goes into a buffer on the poll's stack), and neither
+/// does one whose buffers were shrunk; the messages still arrive whole.
+#[tokio::test]
+async fn an_idle_connection_waits_without_a_receive_buffer() {
+    let (url, server) = ws_server(|mut ws: WebSocket<TcpStream>| async move {
+        // Nothing arrives within 50 ms: the cancelled read left no buffer.
+        let waited = tokio::time::timeout(Duration::from_millis(50), ws.read()).await;
+        assert!(waited.is_err(), "{waited:?}");
+        assert_eq!(ws.connection().receive_buffer_capacity(), 0);
+        let first = ws.read().await?;
+        ws.send(first).await?;
+        echo(ws).await
+    })
+    .await;
+    let (mut client, _) = bounded(ws::connect(&url)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Larger than the stack buffer: the rest continues in the receive buffer.
+    for n in [10, 5000] {
+        let data = pattern(n, 7);
+        bounded(client.send_binary(&data)).await.unwrap();
+        assert_eq!(bounded(client.read()).await.unwrap(), Message::binary(data));
+    }
+    bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
+    bounded(server).await.unwrap().unwrap();
+}
