@@ -313,6 +313,8 @@ pub(super) fn run_frames(
         let bound = 6 * message + 8 * (largest_read + 2 * CONTROL_FRAME) + 8 * CONTROL_FRAME + step;
         let held = rx.conn.buffered_capacity();
         assert!(held <= bound, "holds {held} bytes, bound {bound}");
+        // The receive buffer is one of the buffers counted there.
+        assert!(rx.conn.receive_buffer_capacity() <= held);
     }
     if flags & flags::EOF != 0 {
         rx.conn.receive_eof();
