@@ -19,74 +19,26 @@
 mod accept_loop;
 #[path = "shared/deflate_flag.rs"]
 mod deflate_flag;
+#[path = "shared/echo_settings.rs"]
+mod echo_settings;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 
-use rfc6455::blocking::{self, Accepted, Decision, ServerOptions};
-use rfc6455::extension::DeflateConfig;
-use rfc6455::handshake::{Header, reject_response};
-use rfc6455::{AcceptOptions, CloseCode, Config, Message};
+use echo_settings::Settings;
+use rfc6455::blocking::{self, Accepted};
+use rfc6455::{CloseCode, Message};
 
 fn main() -> std::io::Result<()> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let deflate = deflate_flag::take_flag(&mut args).unwrap_or_else(|e| {
-        eprintln!("echo_server: {e}");
-        std::process::exit(2);
-    });
-    let fragment_size = match args.iter().position(|a| a == "--fragment-size") {
-        Some(i) => {
-            args.remove(i);
-            let n = (i < args.len()).then(|| args.remove(i));
-            match n.as_deref().map(str::parse::<usize>) {
-                Some(Ok(n)) => Some(n),
-                _ => {
-                    eprintln!("echo_server: --fragment-size needs a number of bytes");
-                    std::process::exit(2);
-                }
-            }
-        }
-        None => None,
-    };
-    let addr = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
-    let listener = TcpListener::bind(&addr)?;
+    let settings = Arc::new(Settings::from_args("echo_server", "127.0.0.1:9001"));
+    let listener = TcpListener::bind(&settings.addr)?;
     eprintln!("echo_server: listening on ws://{}", listener.local_addr()?);
-    if let Some(config) = &deflate {
-        eprintln!("echo_server: --deflate {config:?}");
-    }
-    if let Some(n) = fragment_size {
-        eprintln!("echo_server: --fragment-size {n}");
-    }
-    let settings = Arc::new(Settings {
-        deflate,
-        fragment_size,
-    });
     accept_loop::serve_forever(&listener, "echo_server", |stream| {
         let settings = Arc::clone(&settings);
         accept_loop::spawn(thread::Builder::new(), move || serve(stream, &settings))
     })
-}
-
-/// What the command line chose.
-struct Settings {
-    /// `None`: the library's default (accept an offer with `DeflateConfig::default()`).
-    deflate: Option<Option<DeflateConfig>>,
-    fragment_size: Option<usize>,
-}
-
-fn options(settings: &Settings) -> ServerOptions {
-    ServerOptions {
-        config: Config::default()
-            .max_message_size(256 << 20)
-            .max_frame_size(256 << 20)
-            .fragment_size(settings.fragment_size),
-        ..Default::default()
-    }
 }
 
 fn serve(stream: TcpStream, settings: &Settings) {
@@ -95,15 +47,8 @@ fn serve(stream: TcpStream, settings: &Settings) {
         .map(|a| a.to_string())
         .unwrap_or_default();
     let _ = stream.set_nodelay(true);
-    let accepted = blocking::accept_with(stream, &options(settings), |request| {
-        let mut accept = AcceptOptions::new();
-        if let Some(config) = settings.deflate {
-            accept = accept.deflate(config);
-        }
-        if request.subprotocols().iter().any(|p| p == "chat") {
-            accept = accept.subprotocol("chat");
-        }
-        Decision::Accept(accept)
+    let accepted = blocking::accept_with(stream, &settings.options(), |request| {
+        settings.decide(request)
     });
     let (mut ws, close_after_first) = match accepted {
         Ok(Accepted::WebSocket(ws, request)) => {
@@ -125,14 +70,7 @@ fn serve(stream: TcpStream, settings: &Settings) {
                 request.method(),
                 request.path()
             );
-            let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 echo server: connect a WebSocket to this URL.</p>\n";
-            let headers = [
-                Header::new("Content-Type", "text/html; charset=utf-8"),
-                Header::new("Connection", "close"),
-            ];
-            if let Ok(response) = reject_response(200, &headers, page) {
-                let _ = stream.write_all(&response);
-            }
+            let _ = stream.write_all(&echo_settings::http_page("echo server"));
             return;
         }
         Err(e) => {

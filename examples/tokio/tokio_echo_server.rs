@@ -11,57 +11,25 @@
 
 #[path = "../shared/deflate_flag.rs"]
 mod deflate_flag;
+#[path = "../shared/echo_settings.rs"]
+mod echo_settings;
 
 use std::sync::Arc;
 
-use rfc6455::extension::DeflateConfig;
-use rfc6455::handshake::{Header, reject_response};
-use rfc6455::tokio::{Accepted, Decision, ServerOptions};
-use rfc6455::{AcceptOptions, CloseCode, Config, Message};
+use echo_settings::Settings;
+use rfc6455::tokio::Accepted;
+use rfc6455::{CloseCode, Message};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-/// What the command line chose.
-struct Settings {
-    /// `None`: the library's default (accept an offer with `DeflateConfig::default()`).
-    deflate: Option<Option<DeflateConfig>>,
-    fragment_size: Option<usize>,
-}
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let deflate = deflate_flag::take_flag(&mut args).unwrap_or_else(|e| {
-        eprintln!("tokio_echo_server: {e}");
-        std::process::exit(2);
-    });
-    let fragment_size = match args.iter().position(|a| a == "--fragment-size") {
-        Some(i) => {
-            args.remove(i);
-            let n = (i < args.len()).then(|| args.remove(i));
-            match n.as_deref().map(str::parse::<usize>) {
-                Some(Ok(n)) => Some(n),
-                _ => {
-                    eprintln!("tokio_echo_server: --fragment-size needs a number of bytes");
-                    std::process::exit(2);
-                }
-            }
-        }
-        None => None,
-    };
-    let addr = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "127.0.0.1:9002".into());
-    let listener = TcpListener::bind(&addr).await?;
+    let settings = Arc::new(Settings::from_args("tokio_echo_server", "127.0.0.1:9002"));
+    let listener = TcpListener::bind(&settings.addr).await?;
     eprintln!(
         "tokio_echo_server: listening on ws://{}",
         listener.local_addr()?
     );
-    let settings = Arc::new(Settings {
-        deflate,
-        fragment_size,
-    });
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -77,27 +45,10 @@ async fn main() -> std::io::Result<()> {
     }
 }
 
-fn options(settings: &Settings) -> ServerOptions {
-    ServerOptions {
-        config: Config::default()
-            .max_message_size(256 << 20)
-            .max_frame_size(256 << 20)
-            .fragment_size(settings.fragment_size),
-        ..Default::default()
-    }
-}
-
 async fn serve(stream: TcpStream, peer: String, settings: &Settings) {
     let _ = stream.set_nodelay(true);
-    let accepted = rfc6455::tokio::accept_with(stream, &options(settings), |request| {
-        let mut accept = AcceptOptions::new();
-        if let Some(config) = settings.deflate {
-            accept = accept.deflate(config);
-        }
-        if request.subprotocols().iter().any(|p| p == "chat") {
-            accept = accept.subprotocol("chat");
-        }
-        Decision::Accept(accept)
+    let accepted = rfc6455::tokio::accept_with(stream, &settings.options(), |request| {
+        settings.decide(request)
     })
     .await;
     let (mut ws, close_after_first) = match accepted {
@@ -119,14 +70,9 @@ async fn serve(stream: TcpStream, peer: String, settings: &Settings) {
                 request.method(),
                 request.path()
             );
-            let page = b"<!doctype html><title>rfc6455 echo</title><p>rfc6455 tokio echo server: connect a WebSocket to this URL.</p>\n";
-            let headers = [
-                Header::new("Content-Type", "text/html; charset=utf-8"),
-                Header::new("Connection", "close"),
-            ];
-            if let Ok(response) = reject_response(200, &headers, page) {
-                let _ = stream.write_all(&response).await;
-            }
+            let _ = stream
+                .write_all(&echo_settings::http_page("tokio echo server"))
+                .await;
             return;
         }
         Err(e) => {
