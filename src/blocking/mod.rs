@@ -55,7 +55,7 @@ mod driver;
 mod error;
 mod proxy;
 pub(crate) mod redirects;
-mod server;
+pub(crate) mod server;
 mod socket;
 mod split;
 mod stream;

@@ -89,7 +89,7 @@ impl Default for ServerOptions {
 
 /// The answer to a client whose handshake missed the deadline. Written here
 /// because `reject_response` has no reason phrase for 408 (RFC 9110 §15.5.9).
-const REQUEST_TIMEOUT: &[u8] =
+pub(crate) const REQUEST_TIMEOUT: &[u8] =
     b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /// What the [`accept_with`] callback decides about an upgrade request.
@@ -180,18 +180,25 @@ pub fn accept<S: Read + Write + Timeouts>(stream: S) -> Result<WebSocket<S>, Err
     match accept_with(stream, &ServerOptions::default(), |_| Decision::accept())? {
         Accepted::WebSocket(ws, _) => Ok(ws),
         Accepted::Http { mut stream, .. } => {
-            let body = b"This is a WebSocket endpoint.\n";
-            let headers = [
-                Header::new("Upgrade", "websocket"),
-                Header::new("Connection", "Upgrade"),
-                Header::new("Sec-WebSocket-Version", "13"),
-                Header::new("Content-Type", "text/plain"),
-            ];
-            stream.write_all(&reject_response(426, &headers, body)?)?;
+            stream.write_all(&upgrade_required()?)?;
             stream.flush()?;
             Err(Error::NotWebSocket)
         }
     }
+}
+
+/// `426 Upgrade Required` (RFC 9110 §15.5.22, with the fields RFC 6455
+/// §4.2.2 asks for): `accept`'s answer to a plain HTTP request, in every
+/// adapter.
+pub(crate) fn upgrade_required() -> Result<Vec<u8>, Error> {
+    let body = b"This is a WebSocket endpoint.\n";
+    let headers = [
+        Header::new("Upgrade", "websocket"),
+        Header::new("Connection", "Upgrade"),
+        Header::new("Sec-WebSocket-Version", "13"),
+        Header::new("Content-Type", "text/plain"),
+    ];
+    Ok(reject_response(426, &headers, body)?)
 }
 
 /// Accepts with options and a callback that sees the request (path, Origin,

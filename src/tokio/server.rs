@@ -9,16 +9,12 @@ use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
 use super::io::write_all_within;
 use super::socket::WebSocket;
+use crate::blocking::server::{REQUEST_TIMEOUT, upgrade_required};
 use crate::blocking::{Decision, Error, ServerOptions};
 use crate::connection::{Connection, Role};
 use crate::handshake::{
-    Header, HttpRequest, RequestParser, RequestStatus, UpgradeRequest, reject_response,
+    HttpRequest, RequestParser, RequestStatus, UpgradeRequest, reject_response,
 };
-
-/// The answer to a client whose handshake missed the deadline (as the
-/// blocking adapter writes it: `reject_response` has no reason phrase for 408).
-const REQUEST_TIMEOUT: &[u8] =
-    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /// What [`accept_with`] produced: the tokio twin of
 /// [`blocking::Accepted`](crate::blocking::Accepted).
@@ -77,14 +73,7 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> Result<WebS
     match accept_with(stream, &options, |_| Decision::accept()).await? {
         Accepted::WebSocket(ws, _) => Ok(ws),
         Accepted::Http { mut stream, .. } => {
-            let body = b"This is a WebSocket endpoint.\n";
-            let headers = [
-                Header::new("Upgrade", "websocket"),
-                Header::new("Connection", "Upgrade"),
-                Header::new("Sec-WebSocket-Version", "13"),
-                Header::new("Content-Type", "text/plain"),
-            ];
-            let response = reject_response(426, &headers, body)?;
+            let response = upgrade_required()?;
             write_all_within(&mut stream, &response, options.write_timeout).await?;
             Err(Error::NotWebSocket)
         }
