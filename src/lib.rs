@@ -5,7 +5,9 @@
 //! clock**. Bytes from the transport go in; events and bytes to write come
 //! out. That makes the same core usable from blocking code, from any async
 //! runtime, and from a fuzzer. The optional [`blocking`] module (default
-//! feature `blocking`) drives it over any `std::io::Read + Write` stream.
+//! feature `blocking`) drives it over any `std::io::Read + Write` stream, and
+//! the `tokio` module (feature `tokio`) over any tokio
+//! `AsyncRead + AsyncWrite` stream.
 //!
 //! Driving a connection yourself:
 //!
@@ -51,9 +53,11 @@
 //!   applies ([`extension::Negotiated`]); permessage-deflate's settings and
 //!   parameters (feature `deflate`, on by default).
 //! - [`blocking`] (feature `blocking`): adapters over `std::io` streams.
+//! - `tokio` (feature `tokio`): the async adapter over tokio, which shares
+//!   the blocking adapter's option and error types.
 //!
 //! The layers depend one way: [`error`] ← [`frame`] ← [`connection`] ←
-//! adapters ([`blocking`]), with [`handshake`] beside `connection` (neither
+//! adapters ([`blocking`], `tokio`), with [`handshake`] beside `connection` (neither
 //! uses the other; an adapter joins them) and [`extension`] below both. Inside the crate every module
 //! imports from the defining module, never through these root re-exports
 //! (`tests/layering.rs` checks both).

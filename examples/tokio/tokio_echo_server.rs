@@ -54,7 +54,10 @@ async fn main() -> std::io::Result<()> {
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:9002".into());
     let listener = TcpListener::bind(&addr).await?;
-    eprintln!("tokio_echo_server: listening on ws://{}", listener.local_addr()?);
+    eprintln!(
+        "tokio_echo_server: listening on ws://{}",
+        listener.local_addr()?
+    );
     let settings = Arc::new(Settings {
         deflate,
         fragment_size,

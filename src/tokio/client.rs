@@ -50,6 +50,10 @@ pub async fn connect_with(
     options: &ClientOptions,
 ) -> Result<(WebSocket<MaybeTlsStream>, AcceptedResponse), Error> {
     let request = options.request(url)?;
+    #[cfg(not(feature = "tokio-rustls"))]
+    if request.url().is_secure() {
+        return Err(no_tls());
+    }
     let tcp = open_tcp(&request, options).await?;
     let opening = async {
         let stream = secure(tcp, &request, options).await?;
@@ -96,12 +100,18 @@ async fn secure(
     #[cfg(not(feature = "tokio-rustls"))]
     {
         let _ = (tcp, options);
-        Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs the `tokio-rustls` feature of rfc6455 \
-             (or open a TLS stream yourself and call client_handshake)",
-        )))
+        Err(no_tls())
     }
+}
+
+/// The error for a `wss://` URL without the `tokio-rustls` feature.
+#[cfg(not(feature = "tokio-rustls"))]
+fn no_tls() -> Error {
+    Error::Io(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "wss:// needs the `tokio-rustls` feature of rfc6455 \
+         (or open a TLS stream yourself and call client_handshake)",
+    ))
 }
 
 /// `future` within `timeout` ([`Error::HandshakeTimeout`] after it).

@@ -254,9 +254,7 @@ fn poll_keepalive<L: Link>(link: &mut L, cx: &mut Context<'_>) -> Poll<Result<()
             let _ = link.poll_answers(cx);
             return Poll::Ready(Err(Error::IdleTimeout));
         }
-        if open
-            && idle >= k.interval
-            && now.saturating_duration_since(live.last_ping) >= k.interval
+        if open && idle >= k.interval && now.saturating_duration_since(live.last_ping) >= k.interval
         {
             live.last_ping = now;
             // Silent for a whole interval: give back what only traffic needs.
@@ -281,7 +279,9 @@ fn poll_keepalive<L: Link>(link: &mut L, cx: &mut Context<'_>) -> Poll<Result<()
         ready!(timer.as_mut().poll(cx));
         if Instant::now() < next {
             // Woken a little early: wait for the deadline itself.
-            timer.as_mut().reset(next + std::time::Duration::from_millis(1));
+            timer
+                .as_mut()
+                .reset(next + std::time::Duration::from_millis(1));
         }
     }
 }

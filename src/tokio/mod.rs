@@ -20,10 +20,11 @@
 //! a `tokio::time::timeout`) loses no bytes and leaves the connection usable
 //! (see [`WebSocket::read`]).
 //!
-//! Echo server in ten lines (Pings are answered inside `read`):
+//! Echo server in ten lines (the README's; Pings are answered and Closes
+//! echoed inside `read`):
 //!
 //! ```no_run
-//! use rfc6455::{Message, tokio::accept};
+//! use rfc6455::{Message, tokio::{accept, Error}};
 //!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
@@ -32,10 +33,13 @@
 //!         let (stream, _) = listener.accept().await?;
 //!         tokio::spawn(async move {
 //!             let mut ws = accept(stream).await?;
-//!             while let msg @ (Message::Text(_) | Message::Binary(_)) = ws.read().await? {
-//!                 ws.send(msg).await?;
+//!             loop {
+//!                 match ws.read().await? {
+//!                     msg @ (Message::Text(_) | Message::Binary(_)) => ws.send(msg).await?,
+//!                     Message::Close(_) => return Ok::<_, Error>(()),
+//!                     _ => {}
+//!                 }
 //!             }
-//!             Ok::<_, rfc6455::tokio::Error>(())
 //!         });
 //!     }
 //! }

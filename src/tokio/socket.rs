@@ -43,8 +43,8 @@ pub struct WebSocket<S> {
     pub(super) write: WriteState,
     pub(super) live: Liveness,
     pub(super) held: Option<Held>,
-    write_buffer: usize,
-    close_timeout: Option<Duration>,
+    pub(super) write_buffer: usize,
+    pub(super) close_timeout: Option<Duration>,
 }
 
 impl<S> WebSocket<S> {

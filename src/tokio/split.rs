@@ -16,9 +16,10 @@
 use std::prelude::rust_2024::*;
 
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
-use std::pin::Pin;
+use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
 use futures_core::Stream;
@@ -53,6 +54,8 @@ pub struct ReadHalf<S> {
     shared: Arc<Shared<S>>,
     live: Liveness,
     held: Option<Held>,
+    /// The socket's write buffer and close timeout, for [`ReadHalf::reunite`].
+    kept: (usize, Option<Duration>),
 }
 
 /// The sending half from [`WebSocket::into_split`]. Cheap to clone: every clone
@@ -110,6 +113,7 @@ impl<S: AsyncRead + AsyncWrite> WebSocket<S> {
                 shared: Arc::clone(&shared),
                 live: self.live,
                 held: self.held,
+                kept: (self.write_buffer, self.close_timeout),
             },
             WriteHalf { shared },
         )
@@ -184,6 +188,40 @@ impl<S: AsyncRead + AsyncWrite> ReadHalf<S> {
     /// [`WebSocket::set_keepalive`]; `None` turns it off.
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
         self.live.set(keepalive);
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ReadHalf<S> {
+    /// Puts the halves back together into the socket they came from, with
+    /// everything still queued or held. Fails, giving both back, if `write`
+    /// is from another socket or a clone of it is still alive.
+    // Called once per socket, and the halves must come back whole on failure
+    // (as tokio's `OwnedReadHalf::reunite` gives them back): not boxed.
+    #[allow(clippy::result_large_err)]
+    pub fn reunite(self, write: WriteHalf<S>) -> Result<WebSocket<S>, (Self, WriteHalf<S>)> {
+        if !Arc::ptr_eq(&self.shared, &write.shared) || Arc::strong_count(&self.shared) != 2 {
+            return Err((self, write));
+        }
+        drop(write);
+        let Self {
+            stream,
+            shared,
+            live,
+            held,
+            kept: (write_buffer, close_timeout),
+        } = self;
+        let Ok(shared) = Arc::try_unwrap(shared) else {
+            unreachable!("the two halves held the only references");
+        };
+        let conn = shared.conn.into_inner().unwrap_or_else(|p| p.into_inner());
+        let writer = shared.writer.into_inner();
+        let mut ws = WebSocket::from_connection(stream.unsplit(writer.stream), conn);
+        ws.write = writer.state;
+        ws.live = live;
+        ws.held = held;
+        ws.write_buffer = write_buffer;
+        ws.close_timeout = close_timeout;
+        Ok(ws)
     }
 }
 

@@ -18,7 +18,9 @@ async fn echo_roundtrip_of_text_and_binary_of_many_sizes() {
         bounded(client.send_binary(&data)).await.unwrap();
         assert_eq!(bounded(client.read()).await.unwrap(), Message::binary(data));
     }
-    bounded(client.close(CloseCode::NORMAL, "done")).await.unwrap();
+    bounded(client.close(CloseCode::NORMAL, "done"))
+        .await
+        .unwrap();
     assert!(client.is_closed());
     bounded(server).await.unwrap().unwrap();
 }
@@ -42,9 +44,7 @@ async fn read_with_lends_the_message_and_the_sender_for_an_echo() {
         loop {
             let closed = ws
                 .read_with(|message, mut sender| match message {
-                    Message::Text(_) | Message::Binary(_) => {
-                        sender.send(&message).map(|()| false)
-                    }
+                    Message::Text(_) | Message::Binary(_) => sender.send(&message).map(|()| false),
                     Message::Close(_) => Ok(true),
                     _ => Ok(false),
                 })
@@ -62,7 +62,10 @@ async fn read_with_lends_the_message_and_the_sender_for_an_echo() {
     }
     bounded(client.flush()).await.unwrap();
     for i in 0..100 {
-        assert_eq!(bounded(client.read()).await.unwrap(), Message::text(format!("m{i}")));
+        assert_eq!(
+            bounded(client.read()).await.unwrap(),
+            Message::text(format!("m{i}"))
+        );
     }
     bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
     bounded(server).await.unwrap().unwrap();
@@ -109,7 +112,10 @@ async fn send_fragment_streams_a_message_the_peer_gets_whole() {
             .await
             .unwrap();
     }
-    assert_eq!(bounded(client.read()).await.unwrap(), Message::text("one two three"));
+    assert_eq!(
+        bounded(client.read()).await.unwrap(),
+        Message::text("one two three")
+    );
     bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
     bounded(server).await.unwrap().unwrap();
 }
@@ -125,7 +131,9 @@ async fn stream_and_sink_split_and_forward_echo() {
     .await;
     let (mut client, _) = bounded(ws::connect(&url)).await.unwrap();
     for i in 0..50 {
-        bounded(client.send(Message::text(format!("hello {i}")))).await.unwrap();
+        bounded(client.send(Message::text(format!("hello {i}"))))
+            .await
+            .unwrap();
     }
     for i in 0..50 {
         let got = bounded(client.next()).await.unwrap().unwrap();
@@ -161,7 +169,10 @@ async fn accept_and_client_handshake_over_an_in_memory_duplex() {
         .await
         .unwrap();
     bounded(client.send_text("over a duplex")).await.unwrap();
-    assert_eq!(bounded(client.read()).await.unwrap(), Message::text("over a duplex"));
+    assert_eq!(
+        bounded(client.read()).await.unwrap(),
+        Message::text("over a duplex")
+    );
     bounded(client.close(CloseCode::NORMAL, "")).await.unwrap();
     bounded(server).await.unwrap().unwrap();
 }

@@ -4,11 +4,9 @@ pub(crate) use std::future::Future;
 pub(crate) use std::net::SocketAddr;
 pub(crate) use std::time::Duration;
 
-pub(crate) use rfc6455::tokio::{
-    self as ws, Error, WebSocket,
-};
+pub(crate) use rfc6455::tokio::{self as ws, ClientOptions, Error, Keepalive, WebSocket};
 pub(crate) use rfc6455::{CloseCode, Config, Message};
-pub(crate) use tokio::io::AsyncReadExt;
+pub(crate) use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub(crate) use tokio::net::{TcpListener, TcpStream};
 
 /// The bound on every wait of a test.
