@@ -18,6 +18,9 @@ Prints per-behavior / per-behaviorClose counts and ends with 'N passed, M failed
   autobahn_check.py --role server --cases '12.*,1.1.1'   # a narrowed run: other expectations not required
   autobahn_check.py --role server --write-expected   # (re)generate expectations from the run
   autobahn_check.py --role server --write-ideal      # expectations = policy target (all OK + allowlist)
+  autobahn_check.py --role server --index reports/tokio-server/index.json \
+      --expected scripts/autobahn-expected-tokio-server.json \
+      --same-as scripts/autobahn-expected-server.json  # another adapter: also equal to these
 """
 import argparse
 import collections
@@ -81,6 +84,18 @@ def policy_violation(cid, exp, allow):
         "; allowlist entry does not cover it" if a else "; not in allowlist")
 
 
+def differs_from(cid, exp, other, other_path):
+    """With --same-as: a message if the other expectations file says otherwise for this case."""
+    if other is None:
+        return None
+    o = other.get(cid)
+    if o is not None and (o.get("behavior"), o.get("behaviorClose")) == (exp.get("behavior"), exp.get("behaviorClose")):
+        return None
+    return "expected %s/%s, but %s expects %s" % (
+        exp.get("behavior"), exp.get("behaviorClose"), os.path.basename(other_path),
+        "%s/%s" % (o.get("behavior"), o.get("behaviorClose")) if o else "nothing")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--role", required=True, choices=["server", "client"])
@@ -94,6 +109,8 @@ def main():
     ap.add_argument("--write-ideal", action="store_true",
                     help="write the expectations file for this run's case ids as OK/OK, "
                          "allowlisted cases as their allowlist values (the policy target)")
+    ap.add_argument("--same-as", help="another expectations file (e.g. the blocking adapter's) that every "
+                                      "expectation checked here must equal, case by case")
     args = ap.parse_args()
 
     index = args.index or os.path.join(ROOT, "reports", args.role, "index.json")
@@ -140,6 +157,11 @@ def main():
         counts = collections.Counter(r[field] for r in run.values())
         print("  %-14s %s" % (field + ":", ", ".join("%s=%d" % kv for kv in sorted(counts.items()))))
 
+    other = None
+    if args.same_as:
+        with open(args.same_as) as f:
+            other = json.load(f)
+
     passed, failed = 0, 0
     problems = []
     for cid in sorted(set(run) | set(expected), key=case_key):
@@ -152,7 +174,7 @@ def main():
             problems.append("%-8s expected %s/%s, got %s/%s" % (cid, exp.get("behavior"), exp.get("behaviorClose"),
                                                                got["behavior"], got["behaviorClose"]))
         else:
-            v = policy_violation(cid, exp, allow)
+            v = policy_violation(cid, exp, allow) or differs_from(cid, exp, other, args.same_as)
             if v:
                 problems.append("%-8s %s" % (cid, v))
             else:
